@@ -1,0 +1,106 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "base/base.h"
+#include "meta/meta.h"
+
+namespace openarts::meta {
+namespace {
+
+class SqliteDbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("oa-meta-" + NewId());
+    ASSERT_TRUE(MakeDirs(dir_).ok());
+    auto db = Open({.url = "sqlite:" + (dir_ / "meta.db").string()});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(SqliteDbTest, MigratesToNewestVersion) {
+  EXPECT_EQ(db_->SchemaVersion(), AllMigrations().back().version);
+  EXPECT_EQ(db_->Dialect(), "sqlite");
+}
+
+TEST_F(SqliteDbTest, ExecQueryWithNumberedPlaceholders) {
+  ASSERT_TRUE(db_->Exec("INSERT INTO projects(id, name, create_time) VALUES ($1, $2, $3)",
+                        {std::string("p1"), std::string("local"), int64_t{5}})
+                  .ok());
+  // Placeholders used out of order bind by number, not position.
+  auto rows = db_->Query("SELECT name, create_time FROM projects WHERE create_time = $2 AND id = $1",
+                         {std::string("p1"), int64_t{5}});
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].Str(0), "local");
+  EXPECT_EQ((*rows)[0].Int(1), 5);
+}
+
+TEST_F(SqliteDbTest, ConstraintErrorsMapToCodes) {
+  Params p = {std::string("p1"), std::string("local"), int64_t{1}};
+  ASSERT_TRUE(db_->Exec("INSERT INTO projects(id, name, create_time) VALUES ($1, $2, $3)", p).ok());
+  auto dup = db_->Exec("INSERT INTO projects(id, name, create_time) VALUES ($1, $2, $3)", p);
+  EXPECT_EQ(dup.status().code(), Code::kAlreadyExists);
+  auto fk = db_->Exec(
+      "INSERT INTO workspaces(id, project_id, name, owner_id, auth_type, create_time, "
+      "update_time) VALUES ('w', 'nope', 'n', 'o', 'PUBLIC', 1, 1)");
+  EXPECT_EQ(fk.status().code(), Code::kFailedPrecondition);
+  auto wrong = db_->Exec("INSERT INTO projects(id) VALUES ($1)", {});
+  EXPECT_EQ(wrong.status().code(), Code::kInternal);
+}
+
+TEST_F(SqliteDbTest, TransactionRollsBackOnError) {
+  Status s = db_->Transact([](Tx& tx) -> Status {
+    OA_TRY(tx.Exec("INSERT INTO projects(id, name, create_time) VALUES ('a', 'a', 1)").status());
+    return InvalidArgument("stop");
+  });
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_TRUE(db_->Query("SELECT id FROM projects")->empty());
+  ASSERT_TRUE(db_->Transact([](Tx& tx) -> Status {
+                   return tx.Exec("INSERT INTO projects(id, name, create_time) VALUES ('a','a',1)")
+                       .status();
+                 }).ok());
+  EXPECT_EQ(db_->Query("SELECT id FROM projects")->size(), 1u);
+}
+
+TEST_F(SqliteDbTest, ConcurrentReadersAndWriter) {
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto id = std::to_string(t) + "-" + std::to_string(i);
+        if (!db_->Exec("INSERT INTO projects(id, name, create_time) VALUES ($1, $1, 0)", {id}).ok())
+          ++errors;
+        if (!db_->Query("SELECT COUNT(*) FROM projects").ok()) ++errors;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ((*db_->Query("SELECT COUNT(*) FROM projects"))[0].Int(0), 200);
+}
+
+TEST_F(SqliteDbTest, CommittedDataSurvivesReopen) {
+  ASSERT_TRUE(db_->Exec("INSERT INTO projects(id, name, create_time) VALUES ('x', 'x', 1)").ok());
+  db_.reset();
+  auto db = Open({.url = "sqlite:" + (dir_ / "meta.db").string()});
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ((*db)->Query("SELECT id FROM projects")->size(), 1u);
+}
+
+TEST(MetaOpenTest, RejectsUnknownScheme) {
+  EXPECT_EQ(Open({.url = "mysql://x"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(Open({.url = "postgres://x"}).status().code(), Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace openarts::meta
