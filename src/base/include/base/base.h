@@ -6,6 +6,7 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/ids.h"
+#include "base/io.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/status.h"

@@ -1,0 +1,159 @@
+// http: the HTTP/1.1 server of the daemon (Boost.Beast/Asio on C++20 coroutines), its router,
+// limits, access log and request metrics. No domain logic and no Beast types in this header:
+// api/ registers plain handlers on a Router.
+//
+// Threading: network I/O runs on `io_threads` threads. Every handler runs on a bounded worker
+// pool (it may block: SQLite, disk). Streaming request bodies are pulled by the handler through
+// Request::body_stream, which blocks the worker, not the network thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/io.h"
+#include "base/json.h"
+#include "base/status.h"
+
+namespace openarts::http {
+
+// Case-insensitive header map (names stored as given; lookups ignore case).
+struct CaseLess {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+using Headers = std::map<std::string, std::string, CaseLess>;
+
+struct Request {
+  std::string method;       // "GET", "PUT", ...
+  std::string target;       // as received: "/v1/p/buckets/b/objects/a%20b?prefix=x"
+  std::string raw_path;     // target before '?', still percent-encoded (for request signing)
+  std::string path;         // percent-decoded path
+  std::string raw_query;    // after '?', still encoded
+  std::multimap<std::string, std::string> query;  // decoded
+  Headers headers;
+  std::map<std::string, std::string> params;      // from the route pattern: {bucket}, {key+}
+  std::string body;         // the whole body, for routes without stream_body
+  ByteSource* body_stream = nullptr;  // the body, for routes with stream_body (else nullptr)
+  std::optional<uint64_t> content_length;
+  std::string remote;       // "127.0.0.1:54321"
+  std::string request_id;   // 32 hex, also sent back as X-Request-Id
+
+  const std::string* Header(const std::string& name) const;
+  std::optional<std::string> Query(const std::string& name) const;
+  const std::string& Param(const std::string& name) const;  // "" if absent
+};
+
+// A byte range of a RandomReader sent as the body (objects, files). Sent with sendfile(2)
+// when the reader has a native fd.
+struct StreamBody {
+  std::shared_ptr<const RandomReader> source;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  std::optional<StreamBody> stream;  // if set, `body` is ignored
+  // For the access log only: who made the call (never a secret).
+  std::string log_principal;
+
+  // Sets status, Content-Type: application/json and the serialised body.
+  void SetJson(int status, const Json& j);
+  // {"error_code": code, "error_msg": msg, "request_id": ...} — api/ fills request_id.
+  void SetError(int status, std::string_view error_code, std::string_view error_msg);
+};
+
+using Handler = std::function<void(Request&, Response&)>;
+
+struct RouteOptions {
+  // Hand the body to the handler as a stream (uploads) instead of buffering it.
+  bool stream_body = false;
+};
+
+// Patterns: literal segments, "{name}" (one segment) and a final "{name+}" (the rest of the
+// path, may contain '/'). Example: "/v1/{project_id}/buckets/{bucket}/objects/{key+}".
+// Literal segments win over parameters when both match.
+class Router {
+ public:
+  Router();
+  ~Router();
+  Router(Router&&) noexcept;
+  Router& operator=(Router&&) noexcept;
+  void Add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
+
+  struct Match {
+    const Handler* handler = nullptr;
+    const RouteOptions* options = nullptr;
+    const std::string* pattern = nullptr;  // the metric label
+    std::map<std::string, std::string> params;
+    bool path_matched = false;  // some route has this path (→ 405 rather than 404)
+  };
+  // HEAD falls back to the GET route when no HEAD route is registered.
+  Match Find(std::string_view method, std::string_view path) const;
+
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+  };
+  std::vector<RouteInfo> Routes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // "host:port"; port 0 picks a free port
+  int io_threads = 0;                      // 0 = number of cores
+  int worker_threads = 8;
+  size_t max_header_bytes = 16 * 1024;               // beyond → 431
+  uint64_t max_body_bytes = 12 * 1024 * 1024;        // buffered bodies; beyond → 413
+  uint64_t max_stream_body_bytes = 5ull << 30;       // streamed bodies (single PUT ≤ 5 GiB)
+  int idle_timeout_seconds = 60;
+  bool access_log = true;
+};
+
+// Routes, in the order they are tried, before the router: GET /healthz and GET /metrics are
+// built in and unauthenticated.
+class Server {
+ public:
+  virtual ~Server() = default;
+  // The port actually bound (useful with port 0).
+  virtual uint16_t port() const = 0;
+  // "http://127.0.0.1:PORT"
+  virtual std::string url() const = 0;
+  // Stops accepting, lets in-flight requests finish (up to `grace_ms`), then closes.
+  // Idempotent; safe from any thread (including a signal-handling thread).
+  virtual void Shutdown(int grace_ms = 10000) = 0;
+  // Blocks until the server has stopped.
+  virtual void Wait() = 0;
+  // Prometheus text: openarts_http_requests_total{route,method,code},
+  // openarts_http_request_duration_seconds histogram by route, openarts_http_in_flight.
+  virtual std::string RenderMetrics() const = 0;
+};
+
+// Binds and starts serving. kInvalidArgument for a malformed listen address, kUnavailable if
+// the address cannot be bound.
+Result<std::unique_ptr<Server>> Serve(const ServerOptions& options, Router router);
+
+// Parses a single "bytes=a-b" / "bytes=a-" / "bytes=-n" range against `size`.
+// Returns nullopt if there is no usable Range (serve the whole thing); kInvalidArgument (→ 416)
+// if the range cannot be satisfied.
+struct ByteRange {
+  uint64_t offset;
+  uint64_t length;
+};
+Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size);
+
+// Percent-decoding of a path or query component; kInvalidArgument on a broken escape.
+Result<std::string> PercentDecode(std::string_view s, bool plus_is_space = false);
+std::string PercentEncode(std::string_view s, bool keep_slash = false);
+
+}  // namespace openarts::http
