@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/io.h"
 #include "base/status.h"
 
@@ -91,6 +92,9 @@ class ObjectStore {
 struct Options {
   // "file:///abs/dir" — the local backend rooted at that directory.
   std::string url;
+  // Source of create_time and last_modified; SystemClock() when null. Not owned; must outlive
+  // the store. (Added so tests can pin timestamps.)
+  Clock* clock = nullptr;
 };
 // kInvalidArgument for an unknown scheme; kUnavailable if the directory cannot be used.
 Result<std::unique_ptr<ObjectStore>> Open(const Options& options);
