@@ -103,6 +103,9 @@ class Router {
     std::string pattern;
   };
   std::vector<RouteInfo> Routes() const;
+  // The methods some route accepts on `path` (HEAD included where GET is), sorted: the
+  // `Allow` header of a 405.
+  std::vector<std::string> AllowedMethods(std::string_view path) const;
 
  private:
   struct Impl;
@@ -130,7 +133,8 @@ class Server {
   // "http://127.0.0.1:PORT"
   virtual std::string url() const = 0;
   // Stops accepting, lets in-flight requests finish (up to `grace_ms`), then closes.
-  // Idempotent; safe from any thread (including a signal-handling thread).
+  // Idempotent; safe from any thread (including a signal-handling thread or a handler).
+  // Returns at once: the shutdown runs on a server thread; Wait() blocks until it is done.
   virtual void Shutdown(int grace_ms = 10000) = 0;
   // Blocks until the server has stopped.
   virtual void Wait() = 0;

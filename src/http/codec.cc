@@ -1,0 +1,168 @@
+// The small value helpers of the public header: header-name comparison, Request/Response
+// accessors, percent coding and Range parsing. Pure functions, no I/O.
+#include <algorithm>
+#include <charconv>
+
+#include "http/http.h"
+#include "internal.h"
+
+namespace openarts::http {
+namespace internal {
+thread_local const std::string* current_request_id = nullptr;
+}  // namespace internal
+
+namespace {
+
+inline unsigned char AsciiLower(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + ('a' - 'A')) : c;
+}
+
+inline int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Strict unsigned decimal: digits only, no sign, no overflow.
+bool ParseU64(std::string_view s, uint64_t* out) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+bool CaseLess::operator()(const std::string& a, const std::string& b) const {
+  return std::lexicographical_compare(
+      a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+        return AsciiLower(static_cast<unsigned char>(x)) < AsciiLower(static_cast<unsigned char>(y));
+      });
+}
+
+const std::string* Request::Header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> Request::Query(const std::string& name) const {
+  auto it = query.find(name);
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+const std::string& Request::Param(const std::string& name) const {
+  static const std::string kEmpty;
+  auto it = params.find(name);
+  return it == params.end() ? kEmpty : it->second;
+}
+
+void Response::SetJson(int code, const Json& j) {
+  status = code;
+  headers["Content-Type"] = "application/json";
+  // Replace rather than throw on invalid UTF-8: a handler echoing user bytes must not turn a
+  // response into a crash.
+  body = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+void Response::SetError(int code, std::string_view error_code, std::string_view error_msg) {
+  Json j = Json::object();
+  j["error_code"] = error_code;
+  j["error_msg"] = error_msg;
+  const std::string* id = internal::current_request_id;
+  j["request_id"] = id ? *id : std::string();
+  SetJson(code, j);
+}
+
+Result<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) {
+        return InvalidArgument("broken percent-escape at offset " + std::to_string(i) +
+                               ": '%' must be followed by two hex digits");
+      }
+      int h = HexValue(s[i + 1]);
+      int l = HexValue(s[i + 2]);
+      if (h < 0 || l < 0) {
+        return InvalidArgument("broken percent-escape at offset " + std::to_string(i) +
+                               ": '%' must be followed by two hex digits");
+      }
+      out.push_back(static_cast<char>(h * 16 + l));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string PercentEncode(std::string_view s, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
+    if (unreserved) {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size) {
+  // RFC 9110 §14.2: a Range we cannot make sense of is ignored (serve the whole thing); only a
+  // well-formed range that misses the representation is an error (416).
+  std::string_view h = Trim(header);
+  constexpr std::string_view kUnit = "bytes=";
+  if (h.size() < kUnit.size()) return std::optional<ByteRange>();
+  for (size_t i = 0; i < kUnit.size(); ++i) {
+    if (AsciiLower(static_cast<unsigned char>(h[i])) != kUnit[i]) return std::optional<ByteRange>();
+  }
+  std::string_view spec = Trim(h.substr(kUnit.size()));
+  // Multipart ranges are legal but nobody we serve needs them; the whole body is a valid answer.
+  if (spec.find(',') != std::string_view::npos) return std::optional<ByteRange>();
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return std::optional<ByteRange>();
+  std::string_view first = Trim(spec.substr(0, dash));
+  std::string_view last = Trim(spec.substr(dash + 1));
+  auto unsatisfiable = [&] {
+    return InvalidArgument("range '" + std::string(spec) + "' cannot be satisfied: the object is " +
+                           std::to_string(size) + " bytes");
+  };
+  if (first.empty()) {  // suffix: the last n bytes
+    uint64_t n;
+    if (!ParseU64(last, &n)) return std::optional<ByteRange>();
+    if (n == 0 || size == 0) return unsatisfiable();
+    uint64_t len = std::min(n, size);
+    return std::optional<ByteRange>(ByteRange{size - len, len});
+  }
+  uint64_t a;
+  if (!ParseU64(first, &a)) return std::optional<ByteRange>();
+  uint64_t b = UINT64_MAX;
+  if (!last.empty()) {
+    if (!ParseU64(last, &b)) return std::optional<ByteRange>();
+    if (b < a) return std::optional<ByteRange>();  // syntactically invalid → ignored
+  }
+  if (a >= size) return unsatisfiable();
+  uint64_t end = std::min(b, size - 1);
+  return std::optional<ByteRange>(ByteRange{a, end - a + 1});
+}
+
+}  // namespace openarts::http
