@@ -9,7 +9,10 @@
 namespace openarts {
 
 // level: "trace" | "debug" | "info" | "warn" | "error" | "off". Unknown → info.
+// Lines are written by a background thread; call FlushLogging() before exiting. May be called
+// again (tests): the previous logger is replaced.
 void InitLogging(const std::string& level, const std::string& file = "");
+void FlushLogging();
 
 }  // namespace openarts
 
