@@ -59,6 +59,8 @@ CREATE TABLE tokens (
   revoked     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX tokens_expiry ON tokens(expires_at);
+-- A password change or disable revokes all of one user's tokens.
+CREATE INDEX tokens_user ON tokens(user_id);
 -- AK/SK. The SK is needed in clear to verify HMAC signatures, so it is stored encrypted with
 -- the installation's master key (AES-256-GCM), never in plain text.
 CREATE TABLE credentials (

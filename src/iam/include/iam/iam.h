@@ -210,10 +210,15 @@ class Iam {
 
 struct Options {
   std::string master_key_path;  // created (0600, 32 random bytes) if missing
+                                // empty: an ephemeral key (tests); AK/SK then die with the process
   int64_t token_ttl_ms = 24LL * 3600 * 1000;
   int64_t max_clock_skew_ms = 15LL * 60 * 1000;
 };
 
 Result<std::unique_ptr<Iam>> Open(meta::Database& db, Clock& clock, const Options& options);
+
+// Checks a policy document against the policy language (spec §3; docs/iam.md) without storing
+// it: for custom-role editors. kInvalidArgument naming the field and the fix.
+Status ValidatePolicy(const Json& policy);
 
 }  // namespace openarts::iam
