@@ -1,0 +1,68 @@
+// Private plumbing shared by the handler files: authentication, the authorization call, error
+// mapping and JSON replies around each handler, so a handler is only "decode, authorize, act,
+// encode".
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "api/api.h"
+#include "base/json.h"
+
+namespace openarts::api {
+
+// One authenticated call in flight.
+struct Call {
+  http::Request& req;
+  http::Response& resp;
+  const Deps& deps;
+  iam::Principal who;  // empty for public routes
+
+  // iam.Authorize(who, action, workspace_id); every handler calls it once (copy: twice).
+  Status Authorize(const std::string& action, const std::string& workspace_id = "") const;
+  // Checks the {project_id} path parameter against the caller's project.
+  Status CheckProject() const;
+  // The caller's project id (the token's, or the installation's for AK/SK).
+  Result<std::string> ProjectId() const;
+  void Reply(int status, const openarts::Json& body) const;
+  void NoContent() const { resp.status = 204; }
+};
+
+using CallFn = std::function<Status(Call&)>;
+
+class RouteTable {
+ public:
+  RouteTable(http::Router& router, const Deps& deps);
+  // A route anyone may call (only POST /v3/auth/tokens).
+  void Public(std::string method, std::string pattern, CallFn fn);
+  // A route that needs X-Auth-Token or an AK/SK signature.
+  void Authed(std::string method, std::string pattern, CallFn fn,
+              http::RouteOptions options = {});
+
+ private:
+  http::Handler Wrap(CallFn fn, bool authenticate, bool stream_body);
+
+  http::Router& router_;
+  std::shared_ptr<const Deps> deps_;
+};
+
+// Serialises with invalid UTF-8 replaced rather than thrown on (keys and names echo user input).
+void WriteJson(http::Response& resp, int status, const Json& body);
+
+// Query helpers: kInvalidArgument naming the parameter.
+Result<int> QueryInt(const http::Request& req, const std::string& name, int def, int min, int max);
+bool QueryBool(const http::Request& req, const std::string& name);
+
+// Per-resource registration (one file each).
+void RegisterAuthRoutes(RouteTable& t);        // auth_handlers.cc
+void RegisterProjectRoutes(RouteTable& t);     // project_handlers.cc
+void RegisterIdentityRoutes(RouteTable& t);    // identity_handlers.cc: users, groups, roles
+void RegisterCredentialRoutes(RouteTable& t);  // credential_handlers.cc
+void RegisterWorkspaceRoutes(RouteTable& t);   // workspace_handlers.cc
+void RegisterBucketRoutes(RouteTable& t);      // bucket_handlers.cc
+void RegisterObjectRoutes(RouteTable& t);      // object_handlers.cc
+void RegisterTaskRoutes(RouteTable& t);        // task_handlers.cc
+
+}  // namespace openarts::api

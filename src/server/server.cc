@@ -1,0 +1,118 @@
+#include "server/server.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "delete_bucket_task.h"
+
+namespace openarts::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The home holds the master key and the password file: only its owner may enter it.
+Status PrepareHome(const fs::path& home) {
+  std::error_code ec;
+  const bool existed = fs::exists(home, ec);
+  OA_TRY(MakeDirs(home, 0700));
+  if (!existed && ::chmod(home.c_str(), 0700) != 0) {
+    return ErrnoStatus("chmod " + home.string(), errno);
+  }
+  OA_TRY(MakeDirs(home / "secrets", 0700));
+  if (::chmod((home / "secrets").c_str(), 0700) != 0) {
+    return ErrnoStatus("chmod " + (home / "secrets").string(), errno);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Start(const Config& config) {
+  std::unique_ptr<Server> s(new Server());
+  s->config_ = config;
+  Config& c = s->config_;
+  if (c.home.empty()) return InvalidArgument("the home directory (--home) must be set");
+  const fs::path home = fs::absolute(c.home);
+  c.home = home.string();
+  if (c.metadata_url.empty()) c.metadata_url = "sqlite:" + (home / "meta.db").string();
+  if (c.objects_url.empty()) c.objects_url = "file://" + (home / "objects").string();
+
+  OA_TRY(PrepareHome(home).WithContext("home directory " + c.home));
+
+  meta::Options meta_options;
+  meta_options.url = c.metadata_url;
+  OA_ASSIGN_OR_RETURN(s->db_, meta::Open(meta_options));
+
+  iam::Options iam_options;
+  iam_options.master_key_path = (home / "secrets" / "master.key").string();
+  OA_ASSIGN_OR_RETURN(s->iam_, iam::Open(*s->db_, SystemClock(), iam_options));
+  OA_ASSIGN_OR_RETURN(std::string generated, s->iam_->Bootstrap(c.project_name, c.admin_password));
+  if (!generated.empty() && c.admin_password.empty()) {
+    // Shown once, to the person who can read the home directory; never logged.
+    const fs::path file = home / "initial_admin_password";
+    OA_TRY(WriteFileAtomic(file, generated + "\n", 0600));
+    s->initial_password_file_ = file.string();
+    OA_LOG_WARN("first start: the password of user 'admin' was generated and written to {}",
+                file.string());
+  }
+
+  objstore::Options object_options;
+  object_options.url = c.objects_url;
+  OA_ASSIGN_OR_RETURN(s->objects_, objstore::Open(object_options));
+
+  tasks::Options task_options;
+  task_options.max_concurrency = c.task_concurrency;
+  OA_ASSIGN_OR_RETURN(s->tasks_, tasks::Create(*s->db_, SystemClock(), task_options));
+  tasks::HandlerOptions resumable;
+  resumable.resumable = true;
+  s->tasks_->Register(std::string(api::kDeleteBucketTaskType), DeleteBucketTask(*s->objects_),
+                      resumable);
+  OA_TRY(s->tasks_->Start());
+
+  http::Router router;
+  api::RegisterRoutes(router, api::Deps{*s->iam_, *s->objects_, *s->tasks_, SystemClock()});
+  s->routes_ = router.Routes();
+
+  http::ServerOptions http_options;
+  http_options.listen = c.listen;
+  http_options.io_threads = c.io_threads;
+  http_options.worker_threads = c.worker_threads;
+  http_options.max_body_bytes = c.max_body_bytes;
+  http_options.access_log = c.access_log;
+  auto http = http::Serve(http_options, std::move(router));
+  if (!http.ok()) {
+    s->tasks_->Stop();
+    return http.status();
+  }
+  s->http_ = std::move(http).value();
+  OA_LOG_INFO("serving {} (home {}, metadata {}, objects {})", s->http_->url(), c.home,
+              c.metadata_url, c.objects_url);
+  return s;
+}
+
+Server::~Server() { Stop(); }
+
+uint16_t Server::port() const { return http_->port(); }
+std::string Server::url() const { return http_->url(); }
+
+void Server::Stop() {
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  if (http_) {
+    http_->Shutdown(config_.shutdown_grace_seconds * 1000);
+    http_->Wait();
+  }
+  // After the last request: a handler may still have been submitting a task.
+  if (tasks_) tasks_->Stop();
+  OA_LOG_INFO("stopped");
+}
+
+}  // namespace openarts::server
