@@ -238,11 +238,13 @@ class ServerImpl final : public Server {
 
   // Runs `f` on the worker pool; the calling coroutine resumes on its own executor afterwards.
   // `f` must not throw.
+  // `transfer`: run on the transfer pool (handlers that stream a request body).
   template <typename F>
-  asio::awaitable<void> OnWorker(F f) {
+  asio::awaitable<void> OnWorker(F f, bool transfer = false) {
+    asio::thread_pool& pool = transfer ? *transfers_ : *workers_;
     co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [this](auto handler, F* fn) {
-          asio::post(workers_->get_executor(), [fn, handler = std::move(handler)]() mutable {
+        [&pool](auto handler, F* fn) {
+          asio::post(pool.get_executor(), [fn, handler = std::move(handler)]() mutable {
             (*fn)();
             auto ex = asio::get_associated_executor(handler);
             asio::dispatch(ex, std::move(handler));
@@ -298,6 +300,7 @@ class ServerImpl final : public Server {
   asio::steady_timer sweep_timer_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::unique_ptr<asio::thread_pool> workers_;
+  std::unique_ptr<asio::thread_pool> transfers_;
   std::vector<std::thread> io_threads_;
   std::thread stopper_;
 };
@@ -342,7 +345,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Reads a buffered body into req.body. False if the client went away (nothing to answer)
   // or the body broke a limit (resp holds the answer).
   asio::awaitable<bool> ReadBody(HeaderParser& parser, Request& req, Response& resp, bool* answered);
-  asio::awaitable<void> RunHandler(const Handler& handler, Request& req, Response& resp);
+  asio::awaitable<void> RunHandler(const Handler& handler, Request& req, Response& resp,
+                                   bool transfer = false);
   asio::awaitable<void> Pull(SocketBodySource* src, char* buf, size_t n);
   // Writes the response; false if the connection must close (write failed, body truncated).
   asio::awaitable<bool> Write(const Request& req, Response& resp, bool keep_alive, uint64_t* sent);
@@ -528,7 +532,7 @@ asio::awaitable<bool> Connection::Exchange(HeaderParser& parser) {
         }
         SocketBodySource source(this, body_done);
         req.body_stream = &source;
-        co_await RunHandler(*match.handler, req, resp);
+        co_await RunHandler(*match.handler, req, resp, /*transfer=*/true);
         req.body_stream = nullptr;
         stream_parser_ = nullptr;
         expect_continue_ = false;
@@ -607,7 +611,8 @@ asio::awaitable<bool> Connection::ReadBody(HeaderParser& parser, Request& req, R
   co_return true;
 }
 
-asio::awaitable<void> Connection::RunHandler(const Handler& handler, Request& req, Response& resp) {
+asio::awaitable<void> Connection::RunHandler(const Handler& handler, Request& req, Response& resp,
+                                             bool transfer) {
   Disarm();  // a handler may take as long as it takes; its own reads re-arm
   co_await server_.OnWorker([&handler, &req, &resp] {
     internal::current_request_id = &req.request_id;
@@ -624,7 +629,7 @@ asio::awaitable<void> Connection::RunHandler(const Handler& handler, Request& re
       resp.SetError(500, "OA.HTTP.0500", "internal error while handling the request");
     }
     internal::current_request_id = nullptr;
-  });
+  }, transfer);
 }
 
 asio::awaitable<void> Connection::Pull(SocketBodySource* src, char* buf, size_t n) {
@@ -890,7 +895,10 @@ Status ServerImpl::Start() {
 
   int io_threads = options_.io_threads > 0 ? options_.io_threads
                                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  workers_ = std::make_unique<asio::thread_pool>(std::max(1, options_.worker_threads));
+  int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  workers_ = std::make_unique<asio::thread_pool>(
+      options_.worker_threads > 0 ? options_.worker_threads : 2 * cores);
+  transfers_ = std::make_unique<asio::thread_pool>(std::max(1, options_.transfer_threads));
   work_.emplace(ioc_.get_executor());
   auto log_exception = [](std::exception_ptr e) {
     if (!e) return;
@@ -1027,6 +1035,7 @@ void ServerImpl::StopperMain() {
   ioc_.stop();
   for (auto& t : io_threads_) t.join();
   workers_->join();
+  transfers_->join();
 
   lock.lock();
   stopped_ = true;

@@ -25,8 +25,10 @@ const std::vector<OptionSpec>& ServeOptions() {
       {"log-file", "OPENARTS_LOG_FILE", "log_file", "(stderr)", "write the log to this file"},
       {"io-threads", "OPENARTS_IO_THREADS", "io_threads", "0",
        "network threads; 0 = one per core"},
-      {"worker-threads", "OPENARTS_WORKER_THREADS", "worker_threads", "8",
-       "threads that run request handlers (these may block on disk and database)"},
+      {"worker-threads", "OPENARTS_WORKER_THREADS", "worker_threads", "0",
+       "threads that run request handlers (these may block on disk and database); 0 = 2 per core"},
+      {"transfer-threads", "OPENARTS_TRANSFER_THREADS", "transfer_threads", "16",
+       "threads that run object uploads (each holds one for the whole transfer)"},
       {"max-body-bytes", "OPENARTS_MAX_BODY_BYTES", "max_body_bytes", "12582912",
        "largest buffered (JSON) request body; object uploads stream and are not limited by it"},
       {"access-log", "OPENARTS_ACCESS_LOG", "access_log", "true",
@@ -195,7 +197,10 @@ Result<Config> ServeCommand::Resolve(const EnvLookup& env) const {
     OA_ASSIGN_OR_RETURN(c.io_threads, ToInt(*v, 0, 1024));
   }
   if (auto* v = get("OPENARTS_WORKER_THREADS")) {
-    OA_ASSIGN_OR_RETURN(c.worker_threads, ToInt(*v, 1, 4096));
+    OA_ASSIGN_OR_RETURN(c.worker_threads, ToInt(*v, 0, 4096));
+  }
+  if (auto* v = get("OPENARTS_TRANSFER_THREADS")) {
+    OA_ASSIGN_OR_RETURN(c.transfer_threads, ToInt(*v, 1, 4096));
   }
   if (auto* v = get("OPENARTS_MAX_BODY_BYTES")) {
     OA_ASSIGN_OR_RETURN(int64_t n, ToInt(*v, 1024, std::numeric_limits<int64_t>::max()));

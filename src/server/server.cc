@@ -84,6 +84,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config) {
   http_options.listen = c.listen;
   http_options.io_threads = c.io_threads;
   http_options.worker_threads = c.worker_threads;
+  http_options.transfer_threads = c.transfer_threads;
   http_options.max_body_bytes = c.max_body_bytes;
   http_options.access_log = c.access_log;
   auto http = http::Serve(http_options, std::move(router));

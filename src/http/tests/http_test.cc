@@ -726,6 +726,34 @@ TEST_F(ServerTest, ClientDisconnectMidBodyFailsRead) {
   EXPECT_EQ(fut.get().rfind("Unavailable", 0), 0u);
 }
 
+// Uploads hold their handler thread for the whole transfer; they run on their own pool so that
+// stalled uploads cannot starve ordinary calls.
+TEST_F(ServerTest, StalledUploadsDoNotStarveOtherCalls) {
+  options_.worker_threads = 1;
+  options_.transfer_threads = 2;
+  std::atomic<int> reading{0};
+  router_.Add("PUT", "/up", [&](Request& req, Response&) {
+    ++reading;
+    char buf[4096];
+    while (true) {
+      auto r = req.body_stream->Read(buf, sizeof buf);
+      if (!r.ok() || *r == 0) return;
+    }
+  }, {.stream_body = true});
+  router_.Add("GET", "/ping", [](Request&, Response& resp) { resp.body = "pong"; });
+  Start();
+  RawClient a(server_->port()), b(server_->port());
+  a.Send("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" + std::string(100, 'a'));
+  b.Send("PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" + std::string(100, 'b'));
+  for (int i = 0; i < 500 && reading.load() < 2; ++i) std::this_thread::sleep_for(2ms);
+  ASSERT_EQ(reading.load(), 2);  // both uploads are parked inside their handlers
+  auto start = std::chrono::steady_clock::now();
+  auto r = Fetch(url_ + "/ping");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "pong");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
 TEST_F(ServerTest, StreamBodyDownloadsRangesAndHead) {
   const size_t kSize = 3 * 1024 * 1024 + 17;
   const std::string path = MakeFile(kSize);

@@ -59,7 +59,8 @@ TEST_F(ConfigTest, Defaults) {
   EXPECT_EQ(c->listen, "127.0.0.1:8080");
   EXPECT_EQ(c->project_name, "local");
   EXPECT_EQ(c->log_level, "info");
-  EXPECT_EQ(c->worker_threads, 8);
+  EXPECT_EQ(c->worker_threads, 0);
+  EXPECT_EQ(c->transfer_threads, 16);
   EXPECT_EQ(c->task_concurrency, 2);
   EXPECT_TRUE(c->access_log);
   EXPECT_EQ(c->metadata_url, "");  // derived from home by Server::Start

@@ -115,7 +115,12 @@ class Router {
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // "host:port"; port 0 picks a free port
   int io_threads = 0;                      // 0 = number of cores
-  int worker_threads = 8;
+  // Handlers of ordinary routes. Oversubscribing the cores costs small-request latency (measured
+  // in docs/performance.md), so 0 = 2 × cores.
+  int worker_threads = 0;
+  // Handlers of stream_body routes (uploads), which hold their thread for the whole transfer;
+  // a pool of their own keeps a burst of uploads from starving every other call.
+  int transfer_threads = 16;
   size_t max_header_bytes = 16 * 1024;               // beyond → 431
   uint64_t max_body_bytes = 12 * 1024 * 1024;        // buffered bodies; beyond → 413
   uint64_t max_stream_body_bytes = 5ull << 30;       // streamed bodies (single PUT ≤ 5 GiB)

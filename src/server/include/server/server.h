@@ -31,7 +31,8 @@ struct Config {
   std::string log_level = "info";
   std::string log_file;                    // "" = stderr
   int io_threads = 0;                      // 0 = number of cores
-  int worker_threads = 8;
+  int worker_threads = 0;  // 0 = 2 per core
+  int transfer_threads = 16;
   uint64_t max_body_bytes = 12ull * 1024 * 1024;  // buffered (JSON) bodies; uploads stream
   bool access_log = true;
   std::string metadata_url;                // "" = sqlite:<home>/meta.db
