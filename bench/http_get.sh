@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 runs=${1:-3}; secs=${2:-10}
-start_daemon ${BENCH_SERVE_FLAGS:---access-log=false}
+start_daemon ${BENCH_SERVE_FLAGS:-}  # the default configuration (access log on)
 trap stop_daemon EXIT
 login
 
