@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "base/encoding.h"
 #include "base/json.h"
 
 namespace openarts::api {
@@ -222,14 +223,6 @@ Result<BucketCreate> DecodeBucketCreateImpl(std::string_view body) {
   return out;
 }
 
-int Base64Value(unsigned char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 }  // namespace
 
@@ -265,35 +258,9 @@ Result<BucketCreate> DecodeBucketCreate(std::string_view body) {
 }
 
 Result<std::string> DecodeBase64(std::string_view in, std::string_view what) {
-  auto bad = [&] {
-    return InvalidArgument(std::string(what) + " must be standard padded base64");
-  };
-  if (in.size() % 4 != 0) return bad();
-  std::string out;
-  out.reserve(in.size() / 4 * 3);
-  for (size_t i = 0; i < in.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int k = 0; k < 4; ++k) {
-      unsigned char c = static_cast<unsigned char>(in[i + k]);
-      if (c == '=') {
-        // Padding only in the last group's last one or two places.
-        if (i + 4 != in.size() || k < 2) return bad();
-        v[k] = 0;
-        ++pad;
-      } else {
-        if (pad > 0) return bad();
-        v[k] = Base64Value(c);
-        if (v[k] < 0) return bad();
-      }
-    }
-    uint32_t n = (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) |
-                 uint32_t(v[3]);
-    out.push_back(static_cast<char>((n >> 16) & 0xff));
-    if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
-    if (pad < 1) out.push_back(static_cast<char>(n & 0xff));
-  }
-  return out;
+  auto raw = Base64Decode(in);
+  if (!raw.ok()) return InvalidArgument(std::string(what) + " must be standard padded base64");
+  return raw;
 }
 
 }  // namespace openarts::api

@@ -1,5 +1,7 @@
 #include "base/sdk_hmac.h"
 
+#include "base/encoding.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -9,56 +11,10 @@ namespace openarts::sdk_hmac {
 
 namespace {
 
-bool IsUnreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Lenient percent-decoding: a '%' not followed by two hex digits stays literal, so a malformed
-// request still yields a deterministic canonical form (and simply fails verification).
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = HexVal(s[i + 1]), lo = HexVal(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
-std::string PercentEncode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3 / 2);
-  for (unsigned char c : s) {
-    if (IsUnreserved(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // Decoding then re-encoding with the RFC 3986 unreserved set makes "%7e", "%7E" and "~" (or
 // lowercase and uppercase hex) sign alike, so a client and the server that saw the same bytes
 // agree even when some proxy or library re-encoded the URL on the way.
-std::string Normalize(std::string_view s) { return PercentEncode(PercentDecode(s)); }
+std::string Normalize(std::string_view s) { return PercentEncode(PercentDecodeLenient(s)); }
 
 std::string_view Trim(std::string_view s) {
   size_t b = 0, e = s.size();
@@ -114,7 +70,7 @@ std::string CanonicalQuery(std::string_view raw_query) {
       size_t eq = part.find('=');
       std::string_view k = part.substr(0, eq);
       std::string_view v = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
-      params.emplace_back(PercentDecode(k), PercentDecode(v));
+      params.emplace_back(PercentDecodeLenient(k), PercentDecodeLenient(v));
     }
     start = amp + 1;
   }
@@ -253,9 +209,7 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
       }
       have_headers = true;
     } else if (name == "Signature") {
-      if (value.size() != 64 || !std::all_of(value.begin(), value.end(), [](char c) {
-            return HexVal(c) >= 0;
-          })) {
+      if (value.size() != 64 || !HexDecode(value).ok()) {
         return Unauthenticated("Authorization header Signature must be 64 hex characters");
       }
       out.signature = Lower(value);

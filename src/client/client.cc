@@ -25,46 +25,6 @@ using internal::HttpResponse;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-std::string PercentEncode(std::string_view s, bool keep_slash) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() + s.size() / 4);
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string Base64Encode(std::string_view raw) {
-  static const char kAlpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((raw.size() + 2) / 3 * 4);
-  auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(raw[k])); };
-  size_t i = 0;
-  for (; i + 2 < raw.size(); i += 3) {
-    uint32_t v = (b(i) << 16) | (b(i + 1) << 8) | b(i + 2);
-    for (int s = 18; s >= 0; s -= 6) out += kAlpha[(v >> s) & 63];
-  }
-  if (i + 1 == raw.size()) {
-    uint32_t v = b(i) << 16;
-    out += kAlpha[(v >> 18) & 63];
-    out += kAlpha[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == raw.size()) {
-    uint32_t v = (b(i) << 16) | (b(i + 1) << 8);
-    out += kAlpha[(v >> 18) & 63];
-    out += kAlpha[(v >> 12) & 63];
-    out += kAlpha[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
 
 Result<std::string> FileMd5Hex(const std::filesystem::path& file) {
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);

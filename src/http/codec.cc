@@ -80,52 +80,6 @@ void Response::SetError(int code, std::string_view error_code, std::string_view 
   SetJson(code, j);
 }
 
-Result<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size()) {
-        return InvalidArgument("broken percent-escape at offset " + std::to_string(i) +
-                               ": '%' must be followed by two hex digits");
-      }
-      int h = HexValue(s[i + 1]);
-      int l = HexValue(s[i + 2]);
-      if (h < 0 || l < 0) {
-        return InvalidArgument("broken percent-escape at offset " + std::to_string(i) +
-                               ": '%' must be followed by two hex digits");
-      }
-      out.push_back(static_cast<char>(h * 16 + l));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string PercentEncode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
-    if (unreserved) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  return out;
-}
-
 Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size) {
   // RFC 9110 §14.2: a Range we cannot make sense of is ignored (serve the whole thing); only a
   // well-formed range that misses the representation is an error (416).

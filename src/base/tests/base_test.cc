@@ -56,6 +56,28 @@ TEST(CryptoTest, PasswordHashRoundTrip) {
   EXPECT_FALSE(VerifyPassword("garbage", "x"));
 }
 
+TEST(EncodingTest, PercentAndBase64) {
+  EXPECT_EQ(PercentEncode("a-b_c.d~e"), "a-b_c.d~e");
+  EXPECT_EQ(PercentEncode("a b/c?d"), "a%20b%2Fc%3Fd");
+  EXPECT_EQ(PercentEncode("dir/a b+c.txt", true), "dir/a%20b%2Bc.txt");
+  EXPECT_EQ(PercentEncode("\xE4\xB8\xAD"), "%E4%B8%AD");
+  EXPECT_EQ(*PercentDecode("a%20b%2fc"), "a b/c");
+  EXPECT_EQ(*PercentDecode("a+b", /*plus_is_space=*/true), "a b");
+  EXPECT_EQ(*PercentDecode("a+b"), "a+b");
+  EXPECT_EQ(PercentDecode("50%").status().message(),
+            "broken percent-escape at offset 2: '%' must be followed by two hex digits");
+  EXPECT_FALSE(PercentDecode("%g1").ok());
+  EXPECT_EQ(PercentDecodeLenient("50%-%41"), "50%-A");
+  for (std::string raw : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\x10", 3)}) {
+    EXPECT_EQ(*Base64Decode(Base64Encode(raw)), raw);
+  }
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_FALSE(Base64Decode("Zm8").ok());     // unpadded
+  EXPECT_FALSE(Base64Decode("Z=8=").ok());    // padding in the middle
+  EXPECT_FALSE(Base64Decode("Zm8*").ok());    // not the alphabet
+}
+
 TEST(IdsTest, NewIdsAreValidAndDistinct) {
   auto a = NewId(), b = NewId();
   EXPECT_TRUE(IsValidId(a));

@@ -4,6 +4,7 @@
 
 #include "base/clock.h"
 #include "base/crypto.h"
+#include "base/encoding.h"
 #include "base/fs.h"
 #include "base/ids.h"
 #include "base/io.h"

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "base/encoding.h"
 #include "base/json.h"
 #include "base/status.h"
 
@@ -295,11 +296,9 @@ class Client {
 
 // ---- helpers shared with ma-cli and tests ----
 
-// RFC 3986 percent-encoding of everything but unreserved characters; with keep_slash, '/' too
-// (object keys in paths are encoded per segment).
-std::string PercentEncode(std::string_view s, bool keep_slash = false);
-// Standard base64 with padding (Content-MD5).
-std::string Base64Encode(std::string_view raw);
+// Percent-encoding (object keys keep '/') and base64 (Content-MD5): base/encoding.h.
+using ::openarts::Base64Encode;
+using ::openarts::PercentEncode;
 // Lowercase hex MD5 of a file, read in bounded chunks. kNotFound / kInternal from the OS.
 Result<std::string> FileMd5Hex(const std::filesystem::path& file);
 // The Status for an HTTP error response: code from the status, message from error_msg (or the

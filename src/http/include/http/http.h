@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/encoding.h"
 #include "base/io.h"
 #include "base/json.h"
 #include "base/status.h"
@@ -161,8 +162,9 @@ struct ByteRange {
 };
 Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size);
 
-// Percent-decoding of a path or query component; kInvalidArgument on a broken escape.
-Result<std::string> PercentDecode(std::string_view s, bool plus_is_space = false);
-std::string PercentEncode(std::string_view s, bool keep_slash = false);
+// Percent-decoding of a path or query component (kInvalidArgument on a broken escape) and
+// encoding: the shared base/encoding.h functions.
+using ::openarts::PercentDecode;
+using ::openarts::PercentEncode;
 
 }  // namespace openarts::http
