@@ -21,8 +21,7 @@ struct ObsPath {
 
 bool IsObsUri(std::string_view s);  // starts with obs:// or s3:// (any case)
 // kInvalidArgument naming the problem: no bucket, a bucket name that breaks the S3 rules,
-// "//" or a "." / ".." segment in the key. (The same rules as objstore's ParseObsUri; cli may
-// not link server-side libraries, so they are restated here.)
+// "//" or a "." / ".." segment in the key. objstore's own rules (objstore/names.h).
 Result<ObsPath> ParseObsPath(std::string_view uri);
 
 // Manuals and chat apps turn "-r" into "–r" (U+2013) or "—r" (U+2014); shells pass them on as

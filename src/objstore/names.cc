@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "objstore/objstore.h"
+#include "objstore/names.h"
 
 namespace openarts::objstore {
 
