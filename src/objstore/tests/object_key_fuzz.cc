@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "objstore/objstore.h"
+#include "objstore/names.h"
 
 using namespace openarts::objstore;
 
