@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -527,6 +528,61 @@ TEST_F(CliE2eTest, WorkspacesAndQuotas) {
   EXPECT_EQ(quotas.rc, 0) << quotas;
   RunResult del = Cli({"workspace", "delete", "team-a", "-f"});
   EXPECT_EQ(del.rc, 0) << del;
+}
+
+// `ma-cli configure` with no flags on a terminal asks for each value, hides the password, and
+// verifies before saving. Driven through a pseudo-terminal as a person would type.
+TEST_F(CliE2eTest, InteractiveConfigurePromptsAndHidesThePassword) {
+  int master = -1;
+  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::vector<std::string> env = Env();
+    std::vector<char*> envp;
+    for (auto& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    char* argv[] = {const_cast<char*>(MA_CLI_PATH), const_cast<char*>("configure"), nullptr};
+    ::execve(MA_CLI_PATH, argv, envp.data());
+    _exit(127);
+  }
+  std::string screen;
+  // Reads until `want` appears on the terminal (or 20 s pass); returns whether it did.
+  auto wait_for = [&](const std::string& want) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (screen.find(want) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      struct pollfd p {master, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buf[512];
+      ssize_t n = ::read(master, buf, sizeof buf);
+      if (n <= 0) break;
+      screen.append(buf, static_cast<size_t>(n));
+    }
+    return screen.find(want) != std::string::npos;
+  };
+  auto type = [&](const std::string& line) {
+    std::string l = line + "\n";
+    ASSERT_EQ(::write(master, l.data(), l.size()), static_cast<ssize_t>(l.size()));
+  };
+  ASSERT_TRUE(wait_for("Server URL")) << screen;
+  type(url_);
+  ASSERT_TRUE(wait_for("Project")) << screen;
+  type("");  // the default, "local"
+  ASSERT_TRUE(wait_for("User name")) << screen;
+  type("admin");
+  ASSERT_TRUE(wait_for("Password")) << screen;
+  type(kAdminPassword);
+  EXPECT_TRUE(wait_for("Saved profile [DEFAULT]")) << screen;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << screen;
+  EXPECT_EQ(screen.find(kAdminPassword), std::string::npos) << "the password was echoed: " << screen;
+  // The saved profile works and is private.
+  EXPECT_EQ(fs::status(config_).permissions() & (fs::perms::group_all | fs::perms::others_all),
+            fs::perms::none);
+  RunResult r = Cli({"workspace", "list"});
+  EXPECT_EQ(r.rc, 0) << r;
+  EXPECT_NE(r.out.find("default"), std::string::npos) << r;
 }
 
 TEST_F(CliE2eTest, ErrorsExitNonZeroWithOneLine) {
