@@ -1,6 +1,7 @@
 #include "base/sdk_hmac.h"
 
 #include "base/encoding.h"
+#include "base/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -21,22 +22,6 @@ std::string_view Trim(std::string_view s) {
   while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
   while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
   return s.substr(b, e - b);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
 }
 
 std::string CanonicalUri(std::string_view raw_path) {
@@ -88,7 +73,7 @@ std::string CanonicalQuery(std::string_view raw_query) {
 std::vector<std::string> SortedLower(const std::vector<std::string>& names) {
   std::vector<std::string> out;
   out.reserve(names.size());
-  for (const auto& n : names) out.push_back(Lower(Trim(n)));
+  for (const auto& n : names) out.push_back(AsciiLower(Trim(n)));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -204,7 +189,7 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
         if (h.empty()) {
           return Unauthenticated("Authorization header SignedHeaders has an empty header name");
         }
-        out.signed_headers.push_back(Lower(h));
+        out.signed_headers.push_back(AsciiLower(h));
         s = semi + 1;
       }
       have_headers = true;
@@ -212,7 +197,7 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
       if (value.size() != 64 || !HexDecode(value).ok()) {
         return Unauthenticated("Authorization header Signature must be 64 hex characters");
       }
-      out.signature = Lower(value);
+      out.signature = AsciiLower(value);
       have_sig = true;
     }
     // Unknown items are ignored, as the gateway does, so newer clients can add some.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "base/strings.h"
 #include "http/http.h"
 #include "internal.h"
 
@@ -12,10 +13,6 @@ thread_local const std::string* current_request_id = nullptr;
 }  // namespace internal
 
 namespace {
-
-inline unsigned char AsciiLower(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + ('a' - 'A')) : c;
-}
 
 inline int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -42,7 +39,7 @@ bool ParseU64(std::string_view s, uint64_t* out) {
 bool CaseLess::operator()(const std::string& a, const std::string& b) const {
   return std::lexicographical_compare(
       a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        return AsciiLower(static_cast<unsigned char>(x)) < AsciiLower(static_cast<unsigned char>(y));
+        return AsciiLower(x) < AsciiLower(y);
       });
 }
 
@@ -87,7 +84,7 @@ Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t si
   constexpr std::string_view kUnit = "bytes=";
   if (h.size() < kUnit.size()) return std::optional<ByteRange>();
   for (size_t i = 0; i < kUnit.size(); ++i) {
-    if (AsciiLower(static_cast<unsigned char>(h[i])) != kUnit[i]) return std::optional<ByteRange>();
+    if (AsciiLower(h[i]) != kUnit[i]) return std::optional<ByteRange>();
   }
   std::string_view spec = Trim(h.substr(kUnit.size()));
   // Multipart ranges are legal but nobody we serve needs them; the whole body is a valid answer.

@@ -52,6 +52,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "http/http.h"
 #include "internal.h"
 #include "metrics.h"
@@ -85,17 +86,6 @@ constexpr int64_t kLingerNanos = 2'000'000'000;
 // body read through a small buffer would arrive 512 bytes per system call.
 constexpr size_t kHeaderBuffer = 4 * 1024;
 constexpr size_t kBodyBuffer = 64 * 1024;
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
 
 bool IsTokenChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;

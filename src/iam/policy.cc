@@ -139,7 +139,7 @@ Result<std::vector<Condition>> CompileConditions(const Json& j, const std::strin
                           StringList(values, kat, kMaxConditionValues, is_bool_op));
       if (is_bool_op) {
         for (auto& v : vals) {
-          v = Lower(v);
+          v = AsciiLower(v);
           if (v != "true" && v != "false") {
             return InvalidArgument(kat + " values must be true or false, not '" + v + "'");
           }
@@ -203,7 +203,7 @@ Result<std::vector<Statement>> CompilePolicy(const Json& doc, std::string_view s
                             StringList(v, where + ".Action", kMaxActions, false));
         for (size_t a = 0; a < actions.size(); ++a) {
           OA_TRY(ValidateActionPattern(where + ".Action[" + std::to_string(a) + "]", actions[a]));
-          st.actions.push_back(Lower(actions[a]));
+          st.actions.push_back(AsciiLower(actions[a]));
         }
         have_action = true;
       } else if (k == "Condition") {
@@ -325,7 +325,7 @@ bool Matches(const Statement& s, std::string_view lower_action, const EvalContex
 }  // namespace
 
 Decision PolicySet::Evaluate(std::string_view action, const EvalContext& ctx) const {
-  std::string lower = Lower(action);
+  std::string lower = AsciiLower(action);
   for (const auto& s : deny_) {
     if (Matches(s, lower, ctx)) return {Decision::Effect::kDeny, &s};
   }

@@ -7,6 +7,7 @@
 
 #include "base/crypto.h"
 #include "base/status.h"
+#include "base/strings.h"
 
 namespace openarts::iam {
 
@@ -20,22 +21,6 @@ inline std::string RandomFrom(std::string_view alphabet, size_t n) {
     }
   }
   return out;
-}
-
-inline std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-inline bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
 }
 
 // Number of UTF-8 code points, for length limits users count in characters.

@@ -20,6 +20,7 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/ids.h"
+#include "base/strings.h"
 #include "base/log.h"
 
 namespace openarts::objstore {
@@ -101,14 +102,6 @@ bool IsHex32(std::string_view s) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
   }
   return true;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 constexpr const char* kSchema = R"sql(
@@ -456,7 +449,7 @@ Result<ObjectInfo> FsStore::Put(std::string_view bucket, std::string_view key, B
       return InvalidArgument("expected MD5 must be 32 hex digits (got '" +
                              options.expected_md5_hex->substr(0, 64) + "')");
     }
-    want_md5 = Lower(*options.expected_md5_hex);
+    want_md5 = AsciiLower(*options.expected_md5_hex);
   }
   // Fail before streaming gigabytes into a bucket that is not there.
   OA_TRY(RequireBucket(bucket));

@@ -11,3 +11,4 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/status.h"
+#include "base/strings.h"
