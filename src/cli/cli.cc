@@ -119,19 +119,22 @@ void PrintLine(const std::string& line) {
 bool StdinIsTty() { return ::isatty(STDIN_FILENO) == 1; }
 
 std::string Prompt(const std::string& label, bool secret) {
-  std::fputs(label.c_str(), stderr);
-  std::fflush(stderr);
+  // Echo goes off before the prompt appears, so whatever the user types after seeing it stays
+  // hidden; TCSANOW, not TCSAFLUSH, so type-ahead is never thrown away (a flush between the
+  // prompt and the switch would swallow a fast typist's password and hang the read).
   struct termios old {};
   bool restore = false;
   if (secret && ::tcgetattr(STDIN_FILENO, &old) == 0) {
     struct termios quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    restore = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+    restore = ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
   }
+  std::fputs(label.c_str(), stderr);
+  std::fflush(stderr);
   std::string line;
   std::getline(std::cin, line);
   if (restore) {
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
     std::fputc('\n', stderr);  // the user's Enter was not echoed
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();

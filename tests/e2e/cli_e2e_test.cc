@@ -545,6 +545,19 @@ TEST_F(CliE2eTest, InteractiveConfigurePromptsAndHidesThePassword) {
     ::execve(MA_CLI_PATH, argv, envp.data());
     _exit(127);
   }
+  // Whatever happens below, the child must not outlive the test: it holds ctest's output pipe.
+  struct Reaper {
+    pid_t pid;
+    int master;
+    bool reaped = false;
+    ~Reaper() {
+      if (!reaped) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+      ::close(master);
+    }
+  } reaper{pid, master};
   std::string screen;
   // Reads until `want` appears on the terminal (or 20 s pass); returns whether it did.
   auto wait_for = [&](const std::string& want) {
@@ -571,10 +584,10 @@ TEST_F(CliE2eTest, InteractiveConfigurePromptsAndHidesThePassword) {
   type("admin");
   ASSERT_TRUE(wait_for("Password")) << screen;
   type(kAdminPassword);
-  EXPECT_TRUE(wait_for("Saved profile [DEFAULT]")) << screen;
+  ASSERT_TRUE(wait_for("Saved profile [DEFAULT]")) << screen;
   int status = 0;
   ::waitpid(pid, &status, 0);
-  ::close(master);
+  reaper.reaped = true;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << screen;
   EXPECT_EQ(screen.find(kAdminPassword), std::string::npos) << "the password was echoed: " << screen;
   // The saved profile works and is private.
