@@ -17,13 +17,6 @@ namespace {
 // agree even when some proxy or library re-encoded the URL on the way.
 std::string Normalize(std::string_view s) { return PercentEncode(PercentDecodeLenient(s)); }
 
-std::string_view Trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
-  return s.substr(b, e - b);
-}
-
 std::string CanonicalUri(std::string_view raw_path) {
   std::string out;
   out.reserve(raw_path.size() + 2);
@@ -73,7 +66,7 @@ std::string CanonicalQuery(std::string_view raw_query) {
 std::vector<std::string> SortedLower(const std::vector<std::string>& names) {
   std::vector<std::string> out;
   out.reserve(names.size());
-  for (const auto& n : names) out.push_back(AsciiLower(Trim(n)));
+  for (const auto& n : names) out.push_back(AsciiLower(TrimWhitespace(n)));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
@@ -96,7 +89,7 @@ std::string CanonicalRequest(const SignInput& in, const std::vector<std::string>
     out += ':';
     for (const auto& [k, v] : in.headers) {
       if (IEquals(k, name)) {
-        out += Trim(v);
+        out += TrimWhitespace(v);
         break;
       }
     }
@@ -133,7 +126,7 @@ std::string Authorization(std::string_view access_key, std::string_view secret_k
   std::string date;
   for (const auto& [k, v] : in.headers) {
     if (IEquals(k, "x-sdk-date")) {
-      date = std::string(Trim(v));
+      date = std::string(TrimWhitespace(v));
       break;
     }
   }
@@ -153,7 +146,7 @@ std::string Authorization(std::string_view access_key, std::string_view secret_k
 }
 
 Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
-  header = Trim(header);
+  header = TrimWhitespace(header);
   if (header.size() <= kAlgorithm.size() || header.substr(0, kAlgorithm.size()) != kAlgorithm ||
       (header[kAlgorithm.size()] != ' ' && header[kAlgorithm.size()] != '\t')) {
     return Unauthenticated(
@@ -166,7 +159,7 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
   while (start <= rest.size()) {
     size_t comma = rest.find(',', start);
     if (comma == std::string_view::npos) comma = rest.size();
-    std::string_view item = Trim(rest.substr(start, comma - start));
+    std::string_view item = TrimWhitespace(rest.substr(start, comma - start));
     start = comma + 1;
     if (item.empty()) continue;
     size_t eq = item.find('=');
@@ -174,8 +167,8 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
       return Unauthenticated("Authorization header item '" + std::string(item.substr(0, 64)) +
                              "' is not of the form Name=value");
     }
-    std::string_view name = Trim(item.substr(0, eq));
-    std::string_view value = Trim(item.substr(eq + 1));
+    std::string_view name = TrimWhitespace(item.substr(0, eq));
+    std::string_view value = TrimWhitespace(item.substr(eq + 1));
     if (name == "Access") {
       if (value.empty()) return Unauthenticated("Authorization header has an empty Access");
       out.access_key = std::string(value);
@@ -185,7 +178,7 @@ Result<ParsedAuthorization> ParseAuthorization(std::string_view header) {
       while (s <= value.size()) {
         size_t semi = value.find(';', s);
         if (semi == std::string_view::npos) semi = value.size();
-        std::string_view h = Trim(value.substr(s, semi - s));
+        std::string_view h = TrimWhitespace(value.substr(s, semi - s));
         if (h.empty()) {
           return Unauthenticated("Authorization header SignedHeaders has an empty header name");
         }

@@ -5,16 +5,11 @@
 #include <cstdlib>
 
 #include "base/fs.h"
+#include "base/strings.h"
 
 namespace openarts::cli {
 
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 std::string Get(const IniFile::Section& s, const std::string& key) {
   for (const auto& [k, v] : s) {
@@ -62,7 +57,7 @@ Result<IniFile> ParseIni(std::string_view text, const std::string& file_name) {
   int line_no = 0;
   while (!text.empty()) {
     auto nl = text.find('\n');
-    std::string_view line = Trim(text.substr(0, nl));
+    std::string_view line = TrimWhitespace(text.substr(0, nl));
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     ++line_no;
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
@@ -71,14 +66,14 @@ Result<IniFile> ParseIni(std::string_view text, const std::string& file_name) {
       if (line.back() != ']' || line.size() < 3) {
         return InvalidArgument(where() + "a section header must look like [profile-name]");
       }
-      current = &ini.GetOrAdd(std::string(Trim(line.substr(1, line.size() - 2))));
+      current = &ini.GetOrAdd(std::string(TrimWhitespace(line.substr(1, line.size() - 2))));
       continue;
     }
     auto eq = line.find('=');
     if (eq == std::string_view::npos) return InvalidArgument(where() + "expected 'key = value'");
     if (current == nullptr) return InvalidArgument(where() + "'key = value' before any [profile] header");
-    std::string key(Trim(line.substr(0, eq)));
-    std::string value(Trim(line.substr(eq + 1)));
+    std::string key(TrimWhitespace(line.substr(0, eq)));
+    std::string value(TrimWhitespace(line.substr(eq + 1)));
     if (key.empty()) return InvalidArgument(where() + "the key before '=' is empty");
     bool replaced = false;
     for (auto& [k, v] : *current) {

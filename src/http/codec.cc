@@ -14,19 +14,6 @@ thread_local const std::string* current_request_id = nullptr;
 
 namespace {
 
-inline int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Strict unsigned decimal: digits only, no sign, no overflow.
 bool ParseU64(std::string_view s, uint64_t* out) {
   if (s.empty()) return false;
@@ -80,19 +67,19 @@ void Response::SetError(int code, std::string_view error_code, std::string_view 
 Result<std::optional<ByteRange>> ParseRange(std::string_view header, uint64_t size) {
   // RFC 9110 §14.2: a Range we cannot make sense of is ignored (serve the whole thing); only a
   // well-formed range that misses the representation is an error (416).
-  std::string_view h = Trim(header);
+  std::string_view h = TrimWhitespace(header);
   constexpr std::string_view kUnit = "bytes=";
   if (h.size() < kUnit.size()) return std::optional<ByteRange>();
   for (size_t i = 0; i < kUnit.size(); ++i) {
     if (AsciiLower(h[i]) != kUnit[i]) return std::optional<ByteRange>();
   }
-  std::string_view spec = Trim(h.substr(kUnit.size()));
+  std::string_view spec = TrimWhitespace(h.substr(kUnit.size()));
   // Multipart ranges are legal but nobody we serve needs them; the whole body is a valid answer.
   if (spec.find(',') != std::string_view::npos) return std::optional<ByteRange>();
   size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return std::optional<ByteRange>();
-  std::string_view first = Trim(spec.substr(0, dash));
-  std::string_view last = Trim(spec.substr(dash + 1));
+  std::string_view first = TrimWhitespace(spec.substr(0, dash));
+  std::string_view last = TrimWhitespace(spec.substr(dash + 1));
   auto unsatisfiable = [&] {
     return InvalidArgument("range '" + std::string(spec) + "' cannot be satisfied: the object is " +
                            std::to_string(size) + " bytes");

@@ -29,12 +29,6 @@ const std::string* FindHeader(const std::vector<std::pair<std::string, std::stri
   return nullptr;
 }
 
-std::string Trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return std::string(s);
-}
-
 Credential RowToCredential(const meta::Row& r) {
   Credential c;
   c.access_key = r.Str(0);
@@ -300,7 +294,7 @@ Result<Principal> IamImpl::VerifySignature(const SignedRequest& request) {
                            "x-sdk-date");
   }
   const std::string* date_header = FindHeader(request.headers, "x-sdk-date");
-  std::string date = date_header ? Trimmed(*date_header) : std::string();
+  std::string date = date_header ? std::string(TrimWhitespace(*date_header)) : std::string();
   const int64_t signed_at = ParseSdkDate(date);
   if (signed_at < 0) {
     return Unauthenticated("Incorrect IAM authentication information: X-Sdk-Date header '" +

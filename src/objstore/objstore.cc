@@ -1,18 +1,12 @@
 // The factory: picks a backend from the URL scheme.
 #include "objstore/objstore.h"
 
+#include "base/encoding.h"
 #include "fs_store.h"
 
 namespace openarts::objstore {
 
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // "file:///abs/dir" or "file://localhost/abs/dir", percent-escapes decoded (RFC 8089).
 Result<std::filesystem::path> FileUrlPath(std::string_view url) {
@@ -22,23 +16,12 @@ Result<std::filesystem::path> FileUrlPath(std::string_view url) {
     return InvalidArgument("object store URL '" + std::string(url) +
                            "' must name an absolute local directory, like file:///var/lib/openarts/objects");
   }
-  std::string path;
-  for (size_t i = 0; i < rest.size(); ++i) {
-    if (rest[i] == '%') {
-      int hi = i + 2 < rest.size() ? HexValue(rest[i + 1]) : -1;
-      int lo = hi >= 0 ? HexValue(rest[i + 2]) : -1;
-      if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-        return InvalidArgument("object store URL '" + std::string(url) +
-                               "' has a bad percent-escape at offset " + std::to_string(7 + i) +
-                               "; write '%' as %25");
-      }
-      path.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      path.push_back(rest[i]);
-    }
+  auto path = PercentDecode(rest);
+  if (!path.ok() || path->find('\0') != std::string::npos) {
+    return InvalidArgument("object store URL '" + std::string(url) +
+                           "' has a bad percent-escape; write '%' as %25");
   }
-  return std::filesystem::path(path).lexically_normal();
+  return std::filesystem::path(*path).lexically_normal();
 }
 
 }  // namespace

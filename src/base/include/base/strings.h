@@ -24,4 +24,12 @@ inline bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Without leading and trailing spaces, tabs, CR and LF (header values, INI lines).
+inline std::string_view TrimWhitespace(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace openarts
