@@ -48,9 +48,7 @@ std::string_view ErrorCodeFor(Code code) {
 }
 
 void WriteJson(http::Response& resp, int status, const Json& body) {
-  resp.status = status;
-  resp.headers["Content-Type"] = "application/json";
-  resp.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  resp.SetJson(status, body);
   resp.stream.reset();
 }
 
