@@ -137,6 +137,10 @@ std::string Metrics::Render() const {
       "# HELP openarts_http_in_flight Requests being handled now.\n"
       "# TYPE openarts_http_in_flight gauge\n";
   fmt::format_to(it, "openarts_http_in_flight {}\n", in_flight());
+  out +=
+      "# HELP openarts_http_streams Streaming responses (live logs, events) open now.\n"
+      "# TYPE openarts_http_streams gauge\n";
+  fmt::format_to(it, "openarts_http_streams {}\n", streams());
   return out;
 }
 

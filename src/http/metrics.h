@@ -29,6 +29,8 @@ class Metrics {
   void Record(int route, std::string_view method, int status, int64_t nanos);
   void AddInFlight(int64_t delta) { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
   int64_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  void AddStreams(int64_t delta) { streams_.fetch_add(delta, std::memory_order_relaxed); }
+  int64_t streams() const { return streams_.load(std::memory_order_relaxed); }
 
   std::string Render() const;
 
@@ -47,6 +49,7 @@ class Metrics {
 
   std::vector<std::unique_ptr<RouteStats>> routes_;
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<int64_t> streams_{0};
   mutable std::mutex rare_mu_;
   // (route, method, code) → count, for codes outside the table.
   std::map<std::tuple<int, int, int>, uint64_t> rare_;

@@ -11,6 +11,13 @@
 // beyond Beast's read buffer), then blocks the worker until it completes. Memory per upload is
 // the connection's read buffer plus the handler's buffer, whatever the body size.
 //
+// Streaming responses (Response::producer) extend the last step: the head goes out with
+// Transfer-Encoding: chunked, then the producer runs on a thread of its own (capped by
+// max_streams; it may run for hours, so never on a pool that other calls need). Each
+// ResponseWriter::Write posts one chunk write onto the strand and blocks its thread until the
+// write completes. Meanwhile the coroutine keeps a read pending on the socket, so a client that
+// closes is noticed at once even while the producer writes nothing.
+//
 // Timeouts: instead of arming an Asio timer for every socket operation, each connection keeps
 // a deadline (an atomic, set when an operation starts) and one sweeper per server closes the
 // connections whose deadline passed. A request in a handler has no deadline.
@@ -40,11 +47,13 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -73,6 +82,8 @@ using StreamParser = bhttp::request_parser<bhttp::buffer_body>;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr int64_t kNoDeadline = INT64_MAX;
 constexpr std::string_view k100Continue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view kCrLf = "\r\n";
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
 constexpr size_t kReadAtChunk = 256 * 1024;
 constexpr size_t kSendfileChunk = 4 << 20;
 // A sendfile loop yields the strand after this many bytes so one fast download cannot starve
@@ -150,6 +161,7 @@ Status SplitTarget(Request& req) {
 void SetServerError(Response& resp, int status, std::string_view code, std::string msg,
                     const std::string& request_id) {
   resp.stream.reset();
+  resp.producer = nullptr;
   Json j = Json::object();
   j["error_code"] = code;
   j["error_msg"] = std::move(msg);
@@ -199,6 +211,48 @@ class SocketBodySource final : public ByteSource {
   size_t got_ = 0;
   Status status_;
   bool parser_done_ = false;
+};
+
+// Response::producer's ResponseWriter. Write() runs on the producer's thread and hands each
+// chunk to the connection's strand; a mutex/condvar hands the result back (as SocketBodySource).
+class StreamWriter final : public ResponseWriter {
+ public:
+  explicit StreamWriter(Connection* conn) : conn_(conn) {}
+  bool Write(std::string_view data) override;
+  bool closed() const override {
+    std::lock_guard lock(mu_);
+    return closed_;
+  }
+  bool WaitClosed(int timeout_ms) override {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(std::max(0, timeout_ms)), [&] { return closed_; });
+    return closed_;
+  }
+  // Any thread: later writes fail and waiters wake (client gone, server shutting down).
+  void Close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+  // On the strand, when the chunk write started by Write() finishes.
+  void ChunkDone(bool ok) {
+    std::lock_guard lock(mu_);
+    chunk_ok_ = ok;
+    chunk_done_ = true;
+    if (!ok) closed_ = true;
+    cv_.notify_all();
+  }
+  uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+
+ private:
+  Connection* conn_;
+  std::mutex write_mu_;  // one chunk at a time, whatever the number of writing threads
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool closed_ = false;
+  bool chunk_done_ = false;
+  bool chunk_ok_ = false;
+  std::atomic<uint64_t> bytes_{0};  // payload sent, for the access log
 };
 
 class ServerImpl final : public Server {
@@ -252,6 +306,22 @@ class ServerImpl final : public Server {
     conns_.erase(c);
     if (conns_.empty()) cv_.notify_all();
   }
+  // A slot for one producer thread; false when max_streams are open.
+  bool AcquireStream() {
+    std::lock_guard lock(mu_);
+    if (streams_ >= std::max(1, options_.max_streams)) return false;
+    ++streams_;
+    metrics_.AddStreams(1);
+    return true;
+  }
+  // The producer thread's last act: shutdown waits for it before tearing the io machinery down.
+  void ReleaseStream() {
+    std::lock_guard lock(mu_);
+    --streams_;
+    metrics_.AddStreams(-1);
+    // Notify under the lock: once the stopper sees zero, the server may be destroyed.
+    if (streams_ == 0) cv_.notify_all();
+  }
 
  private:
   asio::awaitable<void> AcceptLoop();
@@ -276,6 +346,7 @@ class ServerImpl final : public Server {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::unordered_set<Connection*> conns_;  // guarded by mu_
+  int streams_ = 0;                         // producer threads alive; guarded by mu_
   bool shutdown_requested_ = false;         // guarded by mu_
   int grace_ms_ = 0;                        // guarded by mu_
   bool stopped_ = false;                    // guarded by mu_
@@ -313,13 +384,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
   }
-  void CloseIfIdle() {
-    if (idle_) Close();
+  // On the strand, once the server is stopping: idle connections close, streams end.
+  void OnShutdown() {
+    if (idle_) {
+      Close();
+    } else if (stream_) {
+      stream_->Close();
+    }
   }
   // From a worker (SocketBodySource::Read): reads the next body bytes into buf on the strand.
   void StartPull(SocketBodySource* src, char* buf, size_t n) {
     asio::co_spawn(strand_, Pull(src, buf, n), asio::detached);
   }
+  // From the producer thread (StreamWriter::Write): writes `data` as one chunk on the strand.
+  void StartChunk(StreamWriter* w, std::string_view data);
+  // From the producer thread once the producer returned (`failed`: it threw). The connection
+  // may be destroyed as soon as this returns.
+  void ProducerDone(bool failed);
 
  private:
   void Arm(int64_t nanos = -1) {
@@ -341,8 +422,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Writes the response; false if the connection must close (write failed, body truncated).
   asio::awaitable<bool> Write(const Request& req, Response& resp, bool keep_alive, uint64_t* sent);
   asio::awaitable<bool> SendStream(const StreamBody& s, uint64_t* sent);
+  // Sends the head, runs resp.producer on its own thread and waits for it. REQUIRES: a stream
+  // slot acquired; released here or by the producer thread.
+  asio::awaitable<bool> SendProduced(const Request& req, Response& resp, bool keep_alive,
+                                     uint64_t* sent);
   asio::awaitable<void> Linger();
-  void BuildHead(const Request& req, const Response& resp, uint64_t length, bool keep_alive);
+  // `length` nullopt: a streamed body (chunked on HTTP/1.1, to end of connection on 1.0).
+  void BuildHead(const Request& req, const Response& resp, std::optional<uint64_t> length,
+                 bool keep_alive);
 
   ServerImpl& server_;
   Socket socket_;
@@ -355,7 +442,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
   unsigned version_ = 11;
   StreamParser* stream_parser_ = nullptr;  // while a stream_body handler runs
   bool expect_continue_ = false;           // 100 Continue owed before the first body read
+  // While a producer runs (strand only):
+  StreamWriter* stream_ = nullptr;
+  asio::steady_timer* stream_wake_ = nullptr;  // cancelled when the producer returns
+  bool chunked_stream_ = false;
+  bool producer_done_ = false;
+  bool producer_failed_ = false;
+  char chunk_head_[20];  // "<hex size>\r\n" of the chunk being written
 };
+
+bool StreamWriter::Write(std::string_view data) {
+  if (data.empty()) return !closed();
+  std::lock_guard serial(write_mu_);
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return false;
+    chunk_done_ = false;
+  }
+  conn_->StartChunk(this, data);
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return chunk_done_; });
+  if (chunk_ok_) bytes_.fetch_add(data.size(), std::memory_order_relaxed);
+  return chunk_ok_;
+}
 
 Result<size_t> SocketBodySource::Read(char* buf, size_t n) {
   if (!error_.ok()) return error_;
@@ -661,7 +770,8 @@ asio::awaitable<void> Connection::Pull(SocketBodySource* src, char* buf, size_t 
   src->Complete(got, std::move(status), done);
 }
 
-void Connection::BuildHead(const Request& req, const Response& resp, uint64_t length, bool keep_alive) {
+void Connection::BuildHead(const Request& req, const Response& resp, std::optional<uint64_t> length,
+                           bool keep_alive) {
   head_.clear();
   head_ += "HTTP/1.1 ";
   AppendNumber(head_, static_cast<uint64_t>(resp.status));
@@ -685,9 +795,13 @@ void Connection::BuildHead(const Request& req, const Response& resp, uint64_t le
     head_ += "\r\n";
   }
   if (resp.status != 204 && resp.status != 304) {
-    head_ += "Content-Length: ";
-    AppendNumber(head_, length);
-    head_ += "\r\n";
+    if (length) {
+      head_ += "Content-Length: ";
+      AppendNumber(head_, *length);
+      head_ += "\r\n";
+    } else if (version_ >= 11) {
+      head_ += "Transfer-Encoding: chunked\r\n";
+    }
   }
   head_ += "X-Request-Id: ";
   head_ += req.request_id;
@@ -716,8 +830,18 @@ asio::awaitable<bool> Connection::Write(const Request& req, Response& resp, bool
     }
   }
   const bool no_body = req.method == "HEAD" || resp.status == 204 || resp.status == 304;
+  if (resp.producer && !no_body) {
+    if (server_.AcquireStream()) co_return co_await SendProduced(req, resp, keep_alive, sent);
+    const int max = std::max(1, server_.options().max_streams);
+    OA_LOG_WARN("http refused a stream for {} {}: {} streams open", req.method, req.raw_path, max);
+    SetServerError(resp, 503, "OA.HTTP.0503",
+                   "the server has " + std::to_string(max) + " streams open, its limit; retry later",
+                   req.request_id);
+    resp.headers["Retry-After"] = "1";
+  }
   const uint64_t length = resp.stream ? resp.stream->length : resp.body.size();
-  BuildHead(req, resp, length, keep_alive);
+  // A producer's HEAD gets the head its GET would (chunked), and the producer does not run.
+  BuildHead(req, resp, resp.producer ? std::nullopt : std::optional<uint64_t>(length), keep_alive);
   Arm();
   if (no_body || length == 0 || !resp.stream) {
     std::array<asio::const_buffer, 2> bufs{asio::buffer(head_),
@@ -797,6 +921,127 @@ asio::awaitable<bool> Connection::SendStream(const StreamBody& s, uint64_t* sent
     *sent += *r;
   }
   co_return true;
+}
+
+asio::awaitable<bool> Connection::SendProduced(const Request& req, Response& resp, bool keep_alive,
+                                               uint64_t* sent) {
+  const bool chunked = version_ >= 11;
+  BuildHead(req, resp, std::nullopt, keep_alive && chunked);
+  Arm();
+  auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(head_), kTuple);
+  Disarm();
+  if (ec) {
+    server_.ReleaseStream();
+    co_return false;
+  }
+  asio::steady_timer wake(strand_);
+  StreamWriter writer(this);
+  stream_ = &writer;
+  stream_wake_ = &wake;
+  chunked_stream_ = chunked;
+  producer_done_ = false;
+  producer_failed_ = false;
+  // Shutdown ends the streams it finds on the strand; one starting after that pass sees stopping.
+  if (server_.stopping()) writer.Close();
+  try {
+    // Detached: the thread's last acts are ProducerDone (which lets this coroutine go on) and
+    // ReleaseStream (which lets shutdown go on); it touches neither this frame nor the
+    // connection afterwards.
+    std::thread([conn = this, server = &server_, producer = &resp.producer, w = &writer,
+                 what = req.method + " " + req.raw_path] {
+      bool failed = false;
+      try {
+        (*producer)(*w);
+      } catch (const std::exception& e) {
+        OA_LOG_ERROR("http producer for {} threw: {}", what, e.what());
+        failed = true;
+      } catch (...) {
+        OA_LOG_ERROR("http producer for {} threw a non-exception", what);
+        failed = true;
+      }
+      conn->ProducerDone(failed);
+      server->ReleaseStream();
+    }).detach();
+  } catch (const std::exception& e) {  // std::system_error: out of threads
+    OA_LOG_ERROR("http cannot start a producer thread for {} {}: {}", req.method, req.raw_path, e.what());
+    stream_ = nullptr;
+    stream_wake_ = nullptr;
+    server_.ReleaseStream();
+    Close();
+    co_return false;
+  }
+
+  // Until the producer returns, keep a read pending: end of file (or a reset) means the client
+  // is gone, and closing the socket fails the write it may be blocked in. Bytes that arrive are
+  // kept for the next request (pipelining), up to one body buffer; beyond, stop watching and
+  // rely on failed writes.
+  bool client_gone = false;
+  bool watching = true;
+  while (!producer_done_) {
+    if (watching && socket_.is_open() && buffer_.size() < kBodyBuffer) {
+      auto [rec, got] = co_await socket_.async_read_some(
+          buffer_.prepare(std::min(kHeaderBuffer, kBodyBuffer - buffer_.size())), kTuple);
+      if (!rec) {
+        buffer_.commit(got);
+        continue;
+      }
+      watching = false;
+      if (!producer_done_) {  // else the read was cancelled by ProducerDone
+        client_gone = true;  // a client that half-closes counts as gone too
+        writer.Close();
+        Close();
+      }
+      continue;
+    }
+    wake.expires_at(asio::steady_timer::time_point::max());
+    co_await wake.async_wait(kTuple);
+  }
+  stream_ = nullptr;
+  stream_wake_ = nullptr;
+  *sent = writer.bytes();
+  if (producer_failed_ || client_gone || !socket_.is_open()) {
+    Close();  // without the last chunk: the client must not take a broken stream as complete
+    co_return false;
+  }
+  if (!chunked) co_return false;  // HTTP/1.0: the end of the connection ends the body
+  Arm();
+  auto [lec, ln] = co_await asio::async_write(socket_, asio::buffer(kLastChunk), kTuple);
+  Disarm();
+  co_return !lec;
+}
+
+void Connection::StartChunk(StreamWriter* w, std::string_view data) {
+  asio::post(strand_, [this, w, data] {
+    if (!socket_.is_open()) {
+      w->ChunkDone(false);
+      return;
+    }
+    std::array<asio::const_buffer, 3> bufs{asio::const_buffer(), asio::buffer(data), asio::const_buffer()};
+    if (chunked_stream_) {
+      auto [end, ec] = std::to_chars(chunk_head_, chunk_head_ + sizeof chunk_head_ - 2, data.size(), 16);
+      *end++ = '\r';
+      *end++ = '\n';
+      bufs[0] = asio::buffer(chunk_head_, static_cast<size_t>(end - chunk_head_));
+      bufs[2] = asio::buffer(kCrLf);
+    }
+    // Armed while the chunk is on its way: a client that stops reading is dropped after the idle
+    // timeout. Between writes the stream has no deadline, however long the producer is quiet.
+    Arm();
+    asio::async_write(socket_, bufs, [this, w](error_code ec, size_t) {
+      Disarm();
+      w->ChunkDone(!ec);
+    });
+  });
+}
+
+void Connection::ProducerDone(bool failed) {
+  asio::post(strand_, [this, failed] {
+    producer_done_ = true;
+    producer_failed_ = failed;
+    if (stream_wake_) stream_wake_->cancel();
+    error_code ec;
+    socket_.cancel(ec);  // the watching read; no chunk write is pending once the producer returned
+  });
 }
 
 asio::awaitable<void> Connection::Linger() {
@@ -1006,17 +1251,20 @@ void ServerImpl::StopperMain() {
     acceptor_.close(ec);
     sweep_timer_.cancel();
   });
-  ForEachConnection([](Connection& c) { c.CloseIfIdle(); });
+  ForEachConnection([](Connection& c) { c.OnShutdown(); });
 
   lock.lock();
-  if (!cv_.wait_until(lock, deadline, [&] { return conns_.empty(); })) {
+  // A producer thread outlives its connection by a moment (ReleaseStream comes last).
+  auto all_done = [&] { return conns_.empty() && streams_ == 0; };
+  if (!cv_.wait_until(lock, deadline, all_done)) {
     OA_LOG_WARN("http shutdown: grace period over, closing {} connection(s)", conns_.size());
     lock.unlock();
     // Closing the socket also fails any body read a handler is blocked in, so it returns.
     ForEachConnection([](Connection& c) { c.Close(); });
     lock.lock();
-    while (!cv_.wait_for(lock, std::chrono::seconds(5), [&] { return conns_.empty(); })) {
-      OA_LOG_WARN("http shutdown: still waiting for {} handler(s) to return", conns_.size());
+    while (!cv_.wait_for(lock, std::chrono::seconds(5), all_done)) {
+      OA_LOG_WARN("http shutdown: still waiting for {} handler(s) and {} producer(s) to return",
+                  conns_.size(), streams_);
     }
   }
   lock.unlock();

@@ -4,7 +4,8 @@
 //
 // Threading: network I/O runs on `io_threads` threads. Every handler runs on a bounded worker
 // pool (it may block: SQLite, disk). Streaming request bodies are pulled by the handler through
-// Request::body_stream, which blocks the worker, not the network thread.
+// Request::body_stream, which blocks the worker, not the network thread. Streaming responses
+// (Response::producer: live logs, Server-Sent Events) run on a thread of their own each.
 #pragma once
 
 #include <cstdint>
@@ -57,11 +58,42 @@ struct StreamBody {
   uint64_t length = 0;
 };
 
+// The body of a streaming response as its producer sees it. Owned by the server and valid only
+// during the producer call. Thread-safe: helpers of the producer may write too (one chunk at a
+// time) or wait for closed().
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+  // Sends `data` as one chunk and blocks until it is written to the socket (a client that stops
+  // reading is dropped after ServerOptions::idle_timeout_seconds). Returns false, and sends
+  // nothing more, once closed(): the producer should then return. Empty `data` sends nothing.
+  virtual bool Write(std::string_view data) = 0;
+  // True once the client has gone (a write failed, or the connection reached end of file: a
+  // client that closes is noticed at once even while the producer is quiet) or the server is
+  // shutting down.
+  virtual bool closed() const = 0;
+  // Waits up to `timeout_ms` for closed(), and returns it: the way for a producer to sleep
+  // between polls of its source without delaying shutdown.
+  virtual bool WaitClosed(int timeout_ms) = 0;
+};
+
+// Produces a streaming response body through ResponseWriter::Write; returning ends the body.
+using Producer = std::function<void(ResponseWriter&)>;
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
   std::optional<StreamBody> stream;  // if set, `body` is ignored
+  // If set, the body is streamed: once the handler returns, the server sends the status and
+  // headers with `Transfer-Encoding: chunked` (HTTP/1.0: no framing, the connection closes at
+  // the end), then calls `producer` on a thread of its own (never the handler pool: it may run
+  // for hours) while the connection waits. Returning sends the final chunk; throwing closes the
+  // connection without it, so the client sees a truncated body. No read or idle timeout applies
+  // while it runs; a producer that may stay quiet for long should write keep-alives itself
+  // (SseComment). `body` and `stream` are ignored. Not called for HEAD, 204 or 304 (headers
+  // only), nor when ServerOptions::max_streams streams are open (503 with Retry-After instead).
+  Producer producer;
   // For the access log only: who made the call (never a secret).
   std::string log_principal;
 
@@ -69,7 +101,19 @@ struct Response {
   void SetJson(int status, const Json& j);
   // {"error_code": code, "error_msg": msg, "request_id": ...} — api/ fills request_id.
   void SetError(int status, std::string_view error_code, std::string_view error_msg);
+  // A Server-Sent Events stream: sets `producer` and the headers Content-Type:
+  // text/event-stream, Cache-Control: no-cache and X-Accel-Buffering: no (so a reverse proxy
+  // does not buffer it). The producer writes SseEvent()s and SseComment()s.
+  void SetEventStream(Producer producer);
 };
+
+// One Server-Sent Event, ready for ResponseWriter::Write: "id: ..\nevent: ..\ndata: ..\n\n".
+// `data` is split into one "data:" line per line (at \r\n, \n or \r), so the client gets it
+// back whole. Empty `event` (the client's default "message") and empty `id` are left out; CR,
+// LF (and NUL in `id`) would break the framing and are dropped from them.
+std::string SseEvent(std::string_view event, std::string_view data, std::string_view id = {});
+// A comment (": text\n\n"), ignored by clients: the keep-alive of an idle stream.
+std::string SseComment(std::string_view text = "keep-alive");
 
 using Handler = std::function<void(Request&, Response&)>;
 
@@ -122,6 +166,8 @@ struct ServerOptions {
   // Handlers of stream_body routes (uploads), which hold their thread for the whole transfer;
   // a pool of their own keeps a burst of uploads from starving every other call.
   int transfer_threads = 16;
+  // Streaming responses (Response::producer) open at once, one thread each; beyond → 503.
+  int max_streams = 256;
   size_t max_header_bytes = 16 * 1024;               // beyond → 431
   uint64_t max_body_bytes = 12 * 1024 * 1024;        // buffered bodies; beyond → 413
   uint64_t max_stream_body_bytes = 5ull << 30;       // streamed bodies (single PUT ≤ 5 GiB)
@@ -138,14 +184,16 @@ class Server {
   virtual uint16_t port() const = 0;
   // "http://127.0.0.1:PORT"
   virtual std::string url() const = 0;
-  // Stops accepting, lets in-flight requests finish (up to `grace_ms`), then closes.
+  // Stops accepting, lets in-flight requests finish (up to `grace_ms`), then closes. Open
+  // streams are closed at once (ResponseWriter::closed()) and end when their producer returns.
   // Idempotent; safe from any thread (including a signal-handling thread or a handler).
   // Returns at once: the shutdown runs on a server thread; Wait() blocks until it is done.
   virtual void Shutdown(int grace_ms = 10000) = 0;
   // Blocks until the server has stopped.
   virtual void Wait() = 0;
   // Prometheus text: openarts_http_requests_total{route,method,code},
-  // openarts_http_request_duration_seconds histogram by route, openarts_http_in_flight.
+  // openarts_http_request_duration_seconds histogram by route (a stream counts until its end),
+  // openarts_http_in_flight, openarts_http_streams (streaming responses open now).
   virtual std::string RenderMetrics() const = 0;
 };
 
