@@ -14,21 +14,6 @@ namespace {
 
 constexpr char kCopySourceHeader[] = "X-OA-Copy-Source";
 
-// A buffered body as a ByteSource (only if the http layer buffered a stream route's body).
-class StringSource : public ByteSource {
- public:
-  explicit StringSource(std::string_view data) : data_(data) {}
-  Result<size_t> Read(char* buf, size_t n) override {
-    n = std::min(n, data_.size());
-    std::memcpy(buf, data_.data(), n);
-    data_.remove_prefix(n);
-    return n;
-  }
-
- private:
-  std::string_view data_;
-};
-
 // RFC 7231 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string HttpDate(int64_t millis) {
   time_t secs = static_cast<time_t>(millis / 1000);
@@ -120,7 +105,7 @@ Status PutObject(Call& c) {
   }
   options.expected_size = c.req.content_length;
 
-  StringSource buffered(c.req.body);
+  StringSource buffered(std::move(c.req.body));
   ByteSource& source = c.req.body_stream ? *c.req.body_stream : buffered;
   OA_ASSIGN_OR_RETURN(objstore::ObjectInfo info,
                       c.deps.objects.Put(bucket_name, key, source, options));

@@ -13,21 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class StringSource : public ByteSource {
- public:
-  explicit StringSource(std::string s) : s_(std::move(s)) {}
-  Result<size_t> Read(char* buf, size_t n) override {
-    n = std::min(n, s_.size() - pos_);
-    std::memcpy(buf, s_.data() + pos_, n);
-    pos_ += n;
-    return n;
-  }
-
- private:
-  std::string s_;
-  size_t pos_ = 0;
-};
-
 class DeleteBucketTaskTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -4,6 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -29,5 +32,22 @@ class RandomReader {
   // sendfile(2); -1 if there is none. Owned by the reader.
   virtual int NativeFd() const { return -1; }
 };
+
+// A ByteSource over a string held in memory.
+class StringSource final : public ByteSource {
+ public:
+  explicit StringSource(std::string data) : data_(std::move(data)) {}
+  Result<size_t> Read(char* buf, size_t n) override;
+
+ private:
+  std::string data_;
+  size_t pos_ = 0;
+};
+
+// A ByteSource reading a file from its start (kNotFound / kUnavailable naming the path).
+Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
+
+// Drains `source` into a string (at most `max_bytes`; kResourceExhausted beyond).
+Result<std::string> ReadAll(ByteSource& source, size_t max_bytes);
 
 }  // namespace openarts
