@@ -195,6 +195,7 @@ void RegisterRoutes(http::Router& router, const Deps& deps) {
   RegisterBucketRoutes(t);
   RegisterObjectRoutes(t);
   RegisterTaskRoutes(t);
+  RegisterTrainingRoutes(t);
 }
 
 }  // namespace openarts::api

@@ -64,5 +64,6 @@ void RegisterWorkspaceRoutes(RouteTable& t);   // workspace_handlers.cc
 void RegisterBucketRoutes(RouteTable& t);      // bucket_handlers.cc
 void RegisterObjectRoutes(RouteTable& t);      // object_handlers.cc
 void RegisterTaskRoutes(RouteTable& t);        // task_handlers.cc
+void RegisterTrainingRoutes(RouteTable& t);    // training_handlers.cc
 
 }  // namespace openarts::api

@@ -161,6 +161,12 @@ int Main(int argc, char** argv) {
   AddObsCommands(cli);
   AddIamCommands(cli);
   AddWorkspaceAndTaskCommands(cli);
+  AddMaJobCommands(cli);
+  std::vector<std::string> args(argv, argv + argc);
+  RewriteMultiLetterShorts(args);
+  std::vector<char*> rewritten;
+  for (auto& a : args) rewritten.push_back(a.data());
+  argv = rewritten.data();
   try {
     cli.app().parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -65,6 +65,9 @@ void AddConfigureCommand(Cli& cli);
 void AddObsCommands(Cli& cli);
 void AddIamCommands(Cli& cli);
 void AddWorkspaceAndTaskCommands(Cli& cli);
+void AddMaJobCommands(Cli& cli);  // commands_majob.cc
+// "-pn"/"-ps" (the manual's two-letter short options) → "--page-num"/"--page-size".
+void RewriteMultiLetterShorts(std::vector<std::string>& args);
 
 // ---- output ----
 void PrintJson(const Json& j);

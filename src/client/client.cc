@@ -499,6 +499,69 @@ Result<std::string> Client::V1(const std::string& rest) {
   return "/v1/" + PercentEncode(pid) + rest;
 }
 
+Result<std::string> Client::V2(const std::string& rest) {
+  OA_ASSIGN_OR_RETURN(std::string pid, ProjectId());
+  return "/v2/" + PercentEncode(pid) + rest;
+}
+
+// ---- training jobs ----
+
+Result<Json> Client::CreateTrainingJob(const Json& body) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/training-jobs"));
+  return Fetch("POST", path, "", body);
+}
+
+Result<Json> Client::GetTrainingJob(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/training-jobs/" + PercentEncode(id)));
+  return Fetch("GET", path);
+}
+
+Result<Json> Client::SearchTrainingJobs(const Json& request) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/training-job-searches"));
+  return Fetch("POST", path, "", request);
+}
+
+Status Client::StopTrainingJob(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/training-jobs/" + PercentEncode(id) + "/actions"));
+  return Fetch("POST", path, "", Json{{"action_type", "terminate"}}).status();
+}
+
+Status Client::DeleteTrainingJob(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/training-jobs/" + PercentEncode(id)));
+  return Fetch("DELETE", path).status();
+}
+
+Result<Json> Client::TrainingJobEvents(const std::string& id, int offset, int limit) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/training-jobs/" + PercentEncode(id) + "/events"));
+  return Fetch("GET", path, "offset=" + std::to_string(offset) + "&limit=" + std::to_string(limit));
+}
+
+Result<Json> Client::TrainingFlavors(const std::string& flavor_type) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/training-job-flavors"));
+  return Fetch("GET", path, flavor_type.empty() ? "" : "flavor_type=" + PercentEncode(flavor_type));
+}
+
+Result<Json> Client::TrainingEngines() {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/training-job-engines"));
+  return Fetch("GET", path);
+}
+
+Result<Client::LogPage> Client::TrainingJobLog(const std::string& id, const std::string& task,
+                                               uint64_t offset) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/training-jobs/" + PercentEncode(id) + "/tasks/" +
+                                           PercentEncode(task) + "/logs"));
+  Call c;
+  c.path = path;
+  c.query = "offset=" + std::to_string(offset);
+  OA_CALL(resp, c);
+  LogPage page;
+  page.text = std::move(resp.body);
+  page.next_offset = std::strtoull(resp.Header("x-log-next-offset").c_str(), nullptr, 10);
+  page.end_offset = std::strtoull(resp.Header("x-log-end-offset").c_str(), nullptr, 10);
+  page.finished = resp.Header("x-log-finished") == "true";
+  return page;
+}
+
 namespace {
 
 template <typename T>

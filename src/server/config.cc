@@ -41,6 +41,14 @@ const std::vector<OptionSpec>& ServeOptions() {
        "background tasks run at once"},
       {"shutdown-grace-seconds", "OPENARTS_SHUTDOWN_GRACE_SECONDS", "shutdown_grace_seconds",
        "10", "on SIGTERM/SIGINT, how long in-flight requests may take to finish"},
+      {"jobs-dir", "OPENARTS_JOBS_DIR", "jobs_dir", "<home>/jobs",
+       "working directories of training jobs (code, inputs, outputs, logs)"},
+      {"sandbox", "OPENARTS_SANDBOX", "sandbox", "auto",
+       "run jobs inside bubblewrap: auto (when it works), bwrap (required) or none"},
+      {"task-shim", "OPENARTS_TASK_SHIM", "task_shim", "(beside openarts)",
+       "path of openarts-task-shim, the supervisor of each job process"},
+      {"cpu-overcommit", "OPENARTS_CPU_OVERCOMMIT", "cpu_overcommit", "4",
+       "jobs reserve flavor CPU and memory divided by this (1 = no overcommit)"},
   };
   return kOptions;
 }
@@ -216,6 +224,17 @@ Result<Config> ServeCommand::Resolve(const EnvLookup& env) const {
   }
   if (auto* v = get("OPENARTS_SHUTDOWN_GRACE_SECONDS")) {
     OA_ASSIGN_OR_RETURN(c.shutdown_grace_seconds, ToInt(*v, 0, 3600));
+  }
+  if (auto* v = get("OPENARTS_JOBS_DIR")) c.jobs_dir = ExpandHome(v->text, env);
+  if (auto* v = get("OPENARTS_SANDBOX")) {
+    if (v->text != "auto" && v->text != "bwrap" && v->text != "none") {
+      return InvalidArgument(v->source + " must be auto, bwrap or none, got '" + v->text + "'");
+    }
+    c.sandbox = v->text;
+  }
+  if (auto* v = get("OPENARTS_TASK_SHIM")) c.task_shim = ExpandHome(v->text, env);
+  if (auto* v = get("OPENARTS_CPU_OVERCOMMIT")) {
+    OA_ASSIGN_OR_RETURN(c.cpu_overcommit, ToInt(*v, 1, 64));
   }
   if (c.project_name.empty()) return InvalidArgument("--project-name must not be empty");
   return c;

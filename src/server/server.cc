@@ -17,12 +17,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The home holds the master key and the password file: only its owner may enter it.
+// The home holds the metadata, the objects, the master key and the password file. Job
+// processes run as another user and must reach their directories under <home>/jobs, so the home
+// itself is 0711 (enter, not list) and everything else in it is its owner's only.
 Status PrepareHome(const fs::path& home) {
-  std::error_code ec;
-  const bool existed = fs::exists(home, ec);
-  OA_TRY(MakeDirs(home, 0700));
-  if (!existed && ::chmod(home.c_str(), 0700) != 0) {
+  OA_TRY(MakeDirs(home, 0711));
+  if (::chmod(home.c_str(), 0711) != 0) {
     return ErrnoStatus("chmod " + home.string(), errno);
   }
   OA_TRY(MakeDirs(home / "secrets", 0700));
@@ -66,6 +66,11 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config) {
   objstore::Options object_options;
   object_options.url = c.objects_url;
   OA_ASSIGN_OR_RETURN(s->objects_, objstore::Open(object_options));
+  // Only the daemon reads its metadata and objects (job processes run as other users).
+  for (const char* name : {"meta.db", "meta.db-wal", "meta.db-shm", "initial_admin_password"}) {
+    ::chmod((home / name).c_str(), 0600);
+  }
+  ::chmod((home / "objects").c_str(), 0700);
 
   tasks::Options task_options;
   task_options.max_concurrency = c.task_concurrency;
@@ -76,8 +81,25 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config) {
                       resumable);
   OA_TRY(s->tasks_->Start());
 
+  exec::LocalOptions exec_options;
+  exec_options.sandbox = c.sandbox;
+  exec_options.shim_path = c.task_shim;
+  OA_ASSIGN_OR_RETURN(s->backend_, exec::CreateLocal(exec_options));
+  const exec::Capabilities& caps = s->backend_->capabilities();
+  OA_LOG_INFO("execution: sandbox {}, cgroups {}", caps.sandbox ? "bubblewrap" : "none (" + caps.sandbox_reason + ")",
+              caps.cgroups ? "yes" : "no (" + caps.cgroups_reason + ")");
+  train::Options train_options;
+  train_options.jobs_dir = c.jobs_dir.empty() ? (home / "jobs").string() : fs::absolute(c.jobs_dir).string();
+  train_options.hidden_paths = {home.string()};
+  if (!c.jobs_dir.empty()) train_options.hidden_paths.push_back(train_options.jobs_dir);
+  train_options.overcommit = c.cpu_overcommit;
+  OA_ASSIGN_OR_RETURN(s->training_, train::Create(*s->db_, *s->objects_, *s->backend_, SystemClock(),
+                                                  train_options));
+
   http::Router router;
-  api::RegisterRoutes(router, api::Deps{*s->iam_, *s->objects_, *s->tasks_, SystemClock()});
+  api::Deps deps{*s->iam_, *s->objects_, *s->tasks_, SystemClock()};
+  deps.training = s->training_.get();
+  api::RegisterRoutes(router, deps);
   s->routes_ = router.Routes();
 
   http::ServerOptions http_options;
@@ -87,8 +109,14 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config) {
   http_options.transfer_threads = c.transfer_threads;
   http_options.max_body_bytes = c.max_body_bytes;
   http_options.access_log = c.access_log;
+  // Re-adopts the jobs of a previous run before any request can create one.
+  if (Status st = s->training_->Start(); !st.ok()) {
+    s->tasks_->Stop();
+    return st;
+  }
   auto http = http::Serve(http_options, std::move(router));
   if (!http.ok()) {
+    s->training_->Stop();
     s->tasks_->Stop();
     return http.status();
   }
@@ -111,7 +139,9 @@ void Server::Stop() {
     http_->Shutdown(config_.shutdown_grace_seconds * 1000);
     http_->Wait();
   }
-  // After the last request: a handler may still have been submitting a task.
+  // After the last request: a handler may still have been submitting a task. Job processes keep
+  // running under their shims; the next start re-adopts them.
+  if (training_) training_->Stop();
   if (tasks_) tasks_->Stop();
   OA_LOG_INFO("stopped");
 }

@@ -30,6 +30,7 @@ class ServerTest : public ::testing::Test {
     config.io_threads = 2;
     config.worker_threads = 4;
     config.shutdown_grace_seconds = 2;
+    config.task_shim = OPENARTS_BINARY_DIR "/src/exec/openarts-task-shim";
     auto s = server::Server::Start(config);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(s).value().release();
@@ -47,6 +48,9 @@ class ServerTest : public ::testing::Test {
     delete admin_token_;
     delete project_id_;
   }
+
+  // A server that failed to start in SetUpTestSuite would otherwise show as skipped tests.
+  void SetUp() override { ASSERT_NE(server_, nullptr) << "the in-process server did not start"; }
 
   const HttpClient& c() const { return *client_; }
   const std::string& admin() const { return *admin_token_; }
@@ -171,11 +175,13 @@ class MatrixTest : public ServerTest {
     v["bucket"] = "matrix-bucket";
     v["key"] = "dir/k.txt";
     v["task_id"] = task_id_;
+    v["training_job_id"] = training_job_id_;
     v["access_key"] = access_key;
     return v;
   }
   void SetUp() override {
-    if (!group_id_.empty()) return;
+    ServerTest::SetUp();
+    if (HasFatalFailure() || !group_id_.empty()) return;
     auto g = c().Do("POST", "/v3/groups", Auth(admin()), R"({"group":{"name":"matrix-group"}})");
     ASSERT_EQ(g.status, 201) << g.body;
     group_id_ = g.json()["group"]["id"].get<std::string>();
@@ -185,10 +191,26 @@ class MatrixTest : public ServerTest {
     auto t = c().Do("DELETE", V1("/buckets/matrix-task-bucket?force=true"), Auth(admin()));
     ASSERT_EQ(t.status, 202) << t.body;
     task_id_ = t.json()["task_id"].get<std::string>();
+    // A training job, so its routes are called on something that exists.
+    MakeBucket("matrix-train", admin());
+    ASSERT_EQ(PutObject("matrix-train", "code/main.py", "print('hi')\n").status, 200);
+    ASSERT_EQ(PutObject("matrix-train", "data/x", "x").status, 200);
+    Json job = {{"metadata", {{"name", "matrix-job"}}},
+                {"algorithm",
+                 {{"code_dir", "obs://matrix-train/code/"},
+                  {"boot_file", "main.py"},
+                  {"engine", {{"engine_name", "PyTorch"},
+                              {"engine_version", "pytorch_1.8.0-cuda_10.2-py_3.7-ubuntu_18.04-x86_64"}}},
+                  {"inputs", Json::array({{{"name", "data_url"},
+                                           {"remote", {{"obs", {{"obs_url", "obs://matrix-train/data/"}}}}}}})}}},
+                {"spec", {{"resource", {{"flavor_id", "modelarts.vm.cpu.1u"}}}}}};
+    auto j = c().Do("POST", "/v2/" + *project_id_ + "/training-jobs", Auth(admin()), job.dump());
+    ASSERT_EQ(j.status, 201) << j.body;
+    training_job_id_ = j.json()["metadata"]["id"].get<std::string>();
   }
-  static std::string group_id_, task_id_;
+  static std::string group_id_, task_id_, training_job_id_;
 };
-std::string MatrixTest::group_id_, MatrixTest::task_id_;
+std::string MatrixTest::group_id_, MatrixTest::task_id_, MatrixTest::training_job_id_;
 
 TEST_F(MatrixTest, EveryRouteRejectsAnonymousCalls) {
   ASSERT_GE(server_->routes().size(), 40u);

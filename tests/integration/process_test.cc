@@ -263,7 +263,13 @@ TEST(DaemonProcess, FirstStartWritesTheGeneratedPasswordToAPrivateFile) {
   ::close(out[0]);
   struct stat st;
   ASSERT_EQ(::stat(home.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  // 0711: job processes (another uid) may pass through to <home>/jobs, but not list the home;
+  // what the daemon keeps there is its owner's only.
+  EXPECT_EQ(st.st_mode & 0777, 0711u);
+  for (const char* name : {"meta.db", "objects", "secrets"}) {
+    ASSERT_EQ(::stat((home / name).c_str(), &st), 0) << name;
+    EXPECT_EQ(st.st_mode & 0077, 0u) << name << " is readable by others";
+  }
   const fs::path pw = home / "initial_admin_password";
   ASSERT_EQ(::stat(pw.c_str(), &st), 0) << output;
   EXPECT_EQ(st.st_mode & 0777, 0600u);

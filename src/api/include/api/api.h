@@ -17,6 +17,7 @@
 #include "iam/iam.h"
 #include "objstore/objstore.h"
 #include "tasks/tasks.h"
+#include "train/train.h"
 
 namespace openarts::api {
 
@@ -27,6 +28,8 @@ struct Deps {
   objstore::ObjectStore& objects;
   tasks::TaskService& tasks;
   Clock& clock;
+  // Training jobs (/v2/{project_id}/training-jobs...); nullptr = routes answer 503.
+  train::JobService* training = nullptr;
 };
 
 // Adds every REST route of api/ROUTES.md to `router` (not /healthz and /metrics, which the http

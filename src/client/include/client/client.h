@@ -281,6 +281,22 @@ class Client {
   Result<Task> GetTask(const std::string& id);
   Status CancelTask(const std::string& id);
 
+  // ---- training jobs (/v2/{project_id}/..., the API's JSON as is: docs/training.md) ----
+  Result<Json> CreateTrainingJob(const Json& body);
+  Result<Json> GetTrainingJob(const std::string& id);
+  Result<Json> SearchTrainingJobs(const Json& request);  // {total, count, items}
+  Status StopTrainingJob(const std::string& id);
+  Status DeleteTrainingJob(const std::string& id);
+  Result<Json> TrainingJobEvents(const std::string& id, int offset, int limit);
+  Result<Json> TrainingFlavors(const std::string& flavor_type);  // "" = all types
+  Result<Json> TrainingEngines();
+  struct LogPage {
+    std::string text;  // complete lines
+    uint64_t next_offset = 0, end_offset = 0;
+    bool finished = false;  // the job ended and nothing is left to read
+  };
+  Result<LogPage> TrainingJobLog(const std::string& id, const std::string& task, uint64_t offset);
+
  private:
   // One JSON call: `path` (encoded, from the server root) and `query` (encoded, no '?').
   // Returns the reply body, {} when it is empty.
@@ -288,6 +304,7 @@ class Client {
                      std::optional<Json> body = std::nullopt);
   // "/v1/<project id>" + rest: the prefix of every ModelArts-style route.
   Result<std::string> V1(const std::string& rest);
+  Result<std::string> V2(const std::string& rest);  // "/v2/<project id>" + rest
 
   struct Impl;
   std::shared_ptr<Session> session_;

@@ -18,7 +18,9 @@
 #include "iam/iam.h"
 #include "meta/meta.h"
 #include "objstore/objstore.h"
+#include "exec/exec.h"
 #include "tasks/tasks.h"
+#include "train/train.h"
 
 namespace openarts::server {
 
@@ -39,6 +41,10 @@ struct Config {
   std::string objects_url;                 // "" = file://<home>/objects
   int task_concurrency = 2;
   int shutdown_grace_seconds = 10;         // in-flight requests get this long on SIGTERM
+  std::string jobs_dir;                    // "" = <home>/jobs
+  std::string sandbox = "auto";            // auto | bwrap | none (exec::LocalOptions)
+  std::string task_shim;                   // "" = openarts-task-shim beside the executable
+  int cpu_overcommit = 4;                  // train::Options::overcommit
 };
 
 class Server {
@@ -68,6 +74,7 @@ class Server {
   iam::Iam& iam() { return *iam_; }
   objstore::ObjectStore& objects() { return *objects_; }
   tasks::TaskService& tasks() { return *tasks_; }
+  train::JobService& training() { return *training_; }
 
  private:
   Server() = default;
@@ -77,6 +84,8 @@ class Server {
   std::unique_ptr<iam::Iam> iam_;
   std::unique_ptr<objstore::ObjectStore> objects_;
   std::unique_ptr<tasks::TaskService> tasks_;
+  std::unique_ptr<exec::Backend> backend_;
+  std::unique_ptr<train::JobService> training_;
   std::unique_ptr<http::Server> http_;
   std::vector<http::Router::RouteInfo> routes_;
   std::string initial_password_file_;
