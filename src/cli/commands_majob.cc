@@ -161,6 +161,30 @@ Status Submit(Cli& cli, const SubmitArgs& a) {
   }
 }
 
+// One page of jobs, newest first (POST /training-job-searches).
+Status ListJobs(Cli& cli, const std::string& name, const std::string& phase, int page_num, int page_size) {
+  OA_ASSIGN_OR_RETURN(auto* c, cli.Client());
+  Json req = {{"offset", (page_num - 1) * page_size}, {"limit", page_size},
+              {"sort_by", "create_time"}, {"order", "desc"}};
+  Json filters = Json::array();
+  if (!name.empty()) filters.push_back({{"key", "name"}, {"operator", "like"}, {"value", {name}}});
+  if (!phase.empty()) filters.push_back({{"key", "phase"}, {"operator", "in"}, {"value", {phase}}});
+  if (!filters.empty()) req["filters"] = filters;
+  OA_ASSIGN_OR_RETURN(Json r, c->SearchTrainingJobs(req));
+  if (cli.common().json()) return EmitJson(r);
+  Table t({"id", "name", "phase", "created", "duration", "flavor", "instances", "user"});
+  for (const auto& job : r["items"]) {
+    t.AddRow({Str(job["metadata"], "id"), Str(job["metadata"], "name"), Str(job["status"], "phase"),
+              FormatTime(job["metadata"].value("create_time", int64_t{0})),
+              Duration(job["status"].value("duration", int64_t{0})),
+              Str(job["spec"]["resource"], "flavor_id"), Str(job["spec"]["resource"], "node_count"),
+              Str(job["metadata"], "user_name")});
+  }
+  PrintTable(t);
+  std::fprintf(stderr, "page %d: %zu of %s job(s)\n", page_num, r["items"].size(), Str(r, "total").c_str());
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddMaJobCommands(Cli& cli) {
@@ -218,31 +242,30 @@ void AddMaJobCommands(Cli& cli) {
           ShowJob(cli.common(), job, gj->verbose);
           return Status::Ok();
         }
-        Json req = {{"offset", (gj->page_num - 1) * gj->page_size}, {"limit", gj->page_size},
-                    {"sort_by", "create_time"}, {"order", "desc"}};
-        if (!gj->name.empty()) {
-          req["filters"] = Json::array({{{"key", "name"}, {"operator", "like"}, {"value", {gj->name}}}});
-        }
-        OA_ASSIGN_OR_RETURN(Json r, c->SearchTrainingJobs(req));
-        if (cli.common().json()) return EmitJson(r);
-        Table t({"id", "name", "phase", "created", "duration", "flavor", "instances", "user"});
-        for (const auto& job : r["items"]) {
-          t.AddRow({Str(job["metadata"], "id"), Str(job["metadata"], "name"), Str(job["status"], "phase"),
-                    FormatTime(job["metadata"].value("create_time", int64_t{0})),
-                    Duration(job["status"].value("duration", int64_t{0})),
-                    Str(job["spec"]["resource"], "flavor_id"), Str(job["spec"]["resource"], "node_count"),
-                    Str(job["metadata"], "user_name")});
-        }
-        PrintTable(t);
-        std::fprintf(stderr, "page %d: %zu of %s job(s)\n", gj->page_num, r["items"].size(),
-                     Str(r, "total").c_str());
-        return Status::Ok();
+        return ListJobs(cli, gj->name, "", gj->page_num, gj->page_size);
       });
   get_job->add_option("-i,--job-id", gj->id, "training job id");
   get_job->add_option("-n,--job-name", gj->name, "job name or a keyword in it");
   get_job->add_option("--page-num", gj->page_num, "page number (-pn)")->check(CLI::PositiveNumber);
   get_job->add_option("--page-size", gj->page_size, "jobs per page (-ps)")->check(CLI::Range(1, 50));
   get_job->add_flag("-v,--verbose", gj->verbose, "show the whole job");
+
+  // ---- list ----
+  struct ListArgs {
+    std::string name, phase;
+    int page_num = 1, page_size = 10;
+  };
+  auto ls = std::make_shared<ListArgs>();
+  CLI::App* list = cli.Command(
+      g, "list", "List training jobs, newest first (filters and paging)",
+      "Examples:\n  ma-cli ma-job list\n  ma-cli ma-job list --phase Running\n  ma-cli ma-job list -n mnist -pn 2 -ps 20",
+      [&cli, ls]() -> Status { return ListJobs(cli, ls->name, ls->phase, ls->page_num, ls->page_size); });
+  list->add_option("-n,--job-name", ls->name, "job name or a keyword in it");
+  list->add_option("--phase", ls->phase, "only jobs in this phase")
+      ->check(CLI::IsMember({"Creating", "Pending", "Running", "Completed", "Failed", "Terminating",
+                             "Terminated", "Abnormal"}));
+  list->add_option("--page-num", ls->page_num, "page number (-pn)")->check(CLI::PositiveNumber);
+  list->add_option("--page-size", ls->page_size, "jobs per page (-ps)")->check(CLI::Range(1, 50));
 
   // ---- get-log ----
   struct LogArgs {
