@@ -118,6 +118,7 @@ struct Active {
   bool finalized = false;
   int64_t run_start = 0;
   std::string reason;       // why pending
+  int position = 0;         // 1 = next to start
   std::map<int, std::deque<Sample>> samples;
 };
 
@@ -174,7 +175,21 @@ class Service final : public JobService {
     OA_ASSIGN_OR_RETURN(JobSpec spec, DecodeJobSpec(body, catalog_));
     OA_TRY(CheckFits(spec));
     OA_TRY(CheckSources(spec));
+    // Versions are chosen one job at a time: one more than any in storage and any held by an
+    // unfinished job with the same output (it has not uploaded yet). The job is in active_
+    // before the lock is released, and leaves it only after its upload.
+    std::lock_guard version_lock(version_mu_);
     OA_ASSIGN_OR_RETURN(int version, NextOutputVersion(spec));
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [other_id, other] : active_) {
+        for (const auto& theirs : other->spec.outputs) {
+          for (const auto& mine : spec.outputs) {
+            if (theirs.obs_url == mine.obs_url) version = std::max(version, other->output_version + 1);
+          }
+        }
+      }
+    }
     const int64_t now = clock_.NowMillis();
     JobRow row;
     row.id = NewUuid();
@@ -600,6 +615,12 @@ class Service final : public JobService {
                    {"tasks", tasks},
                    {"output_version", row.output_version ? FormatVersion(row.output_version) : ""}};
     if (!row.reason.empty()) status["reason"] = row.reason;
+    if (row.phase == "Pending") {
+      std::lock_guard lock(mu_);
+      if (auto it = active_.find(row.id); it != active_.end() && it->second->position > 0) {
+        status["queue_position"] = it->second->position;
+      }
+    }
     if (details) {
       OA_ASSIGN_OR_RETURN(auto runs, store_.Runs(row.id));
       Json records = Json::array();
@@ -1046,13 +1067,14 @@ class Service final : public JobService {
           admit.push_back(a);
           continue;
         }
-        // The head waits for capacity; everything behind it waits for the head.
+        // The head waits for capacity; everything behind it waits for the head. The reason is
+        // stored when it changes kind (not on every move of the queue: 1,000 queued jobs must
+        // not mean 1,000 writes per admission); the live position is in status.queue_position.
         for (size_t k = i; k < queue.size(); ++k) {
-          std::string reason = k == i ? missing
-                                      : "queued: position " + std::to_string(k - i + 1) +
-                                            " behind job " + queue[i]->id;
+          queue[k]->position = static_cast<int>(k - i) + 1;
+          std::string reason = k == i ? missing : "queued behind earlier jobs (first come, first served within a priority)";
           if (queue[k]->reason != reason) {
-            const bool first_time = queue[k]->reason.empty();
+            const bool first_time = queue[k]->reason.empty() || queue[k]->reason == "queued";
             queue[k]->reason = reason;
             lock.unlock();
             (void)store_.SetPhase(queue[k]->id, "Pending", "Queuing", reason, clock_.NowMillis());
@@ -1268,6 +1290,7 @@ class Service final : public JobService {
   const Catalog& catalog_;
   Resources capacity_, used_;
 
+  std::mutex version_mu_;  // Create() picks output versions one job at a time
   std::mutex mu_;
   std::condition_variable cv_, work_cv_, phase_cv_;
   bool stopping_ = true;

@@ -24,172 +24,17 @@
 #include "base/crypto.h"
 #include "base/fs.h"
 #include "base/json.h"
-
-#ifndef OPENARTS_DAEMON_PATH
-#error "OPENARTS_DAEMON_PATH must name the openarts executable"
-#endif
-#ifndef MA_CLI_PATH
-#error "MA_CLI_PATH must name the ma-cli executable"
-#endif
+#include "e2e_util.h"
 
 namespace openarts {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace e2e;  // NOLINT: RunResult, Slurp, Spawn, kAdminPassword, DaemonTest
 
-constexpr char kAdminPassword[] = "Admin-Passw0rd-e2e";
-
-struct RunResult {
-  int rc = -1;
-  std::string out, err;
-
-  std::vector<std::string> ErrLines() const {
-    std::vector<std::string> lines;
-    std::istringstream in(err);
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-    return lines;
-  }
-};
-
-std::ostream& operator<<(std::ostream& os, const RunResult& r) {
-  return os << "rc=" << r.rc << "\n--- stdout ---\n" << r.out << "\n--- stderr ---\n" << r.err;
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// fork + exec with stdout/stderr to files and stdin from /dev/null (never a terminal, as in CI).
-pid_t Spawn(const std::string& exe, const std::vector<std::string>& args, const std::vector<std::string>& env,
-            const fs::path& out, const fs::path& err) {
-  std::vector<std::string> argv_s = {exe};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  pid_t pid = fork();
-  if (pid == 0) {
-    int in = ::open("/dev/null", O_RDONLY);
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(in, 0);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::vector<std::string> env_s = env;
-    std::vector<char*> envp;
-    for (auto& v : env_s) envp.push_back(v.data());
-    envp.push_back(nullptr);
-    ::execve(exe.c_str(), argv.data(), envp.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-class CliE2eTest : public ::testing::Test {
+class CliE2eTest : public DaemonTest {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("cli_e2e_" + HexEncode(RandomBytes(6)));
-    fs::create_directories(root_ / "home");
-    fs::create_directories(root_ / "user");
-    config_ = root_ / "user" / ".modelarts" / "ma-cli-profile.ini";
-    StartDaemon();
-  }
-
-  void TearDown() override {
-    if (daemon_ > 0) {
-      ::kill(daemon_, SIGTERM);
-      int status = 0;
-      ::waitpid(daemon_, &status, 0);
-    }
-    if (!HasFailure()) {
-      fs::remove_all(root_);
-    } else {
-      std::cerr << "kept " << root_ << " for inspection; daemon log:\n"
-                << Slurp(root_ / "daemon.err").substr(0, 20000) << "\n";
-    }
-  }
-
-  void StartDaemon() {
-    int pipefd[2];
-    ASSERT_EQ(::pipe(pipefd), 0);
-    daemon_ = fork();
-    if (daemon_ == 0) {
-      ::close(pipefd[0]);
-      ::dup2(pipefd[1], 1);
-      int e = ::open((root_ / "daemon.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(e, 2);
-      std::string home = "OPENARTS_HOME=" + (root_ / "home").string();
-      std::string pw = std::string("OPENARTS_ADMIN_PASSWORD=") + kAdminPassword;
-      char* envp[] = {home.data(), const_cast<char*>("OPENARTS_LISTEN=127.0.0.1:0"), pw.data(),
-                      const_cast<char*>("OPENARTS_LOG_LEVEL=warn"), nullptr};
-      char* argv[] = {const_cast<char*>(OPENARTS_DAEMON_PATH), const_cast<char*>("serve"), nullptr};
-      ::execve(OPENARTS_DAEMON_PATH, argv, envp);
-      _exit(127);
-    }
-    ::close(pipefd[1]);
-    // Wait for "OpenArts listening on http://HOST:PORT".
-    std::string buf;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < deadline) {
-      struct pollfd p {pipefd[0], POLLIN, 0};
-      if (::poll(&p, 1, 200) <= 0) continue;
-      char chunk[512];
-      ssize_t n = ::read(pipefd[0], chunk, sizeof chunk);
-      if (n <= 0) break;
-      buf.append(chunk, static_cast<size_t>(n));
-      auto pos = buf.find("OpenArts listening on ");
-      auto nl = buf.find('\n', pos);
-      if (pos != std::string::npos && nl != std::string::npos) {
-        url_ = buf.substr(pos + 22, nl - pos - 22);
-        break;
-      }
-    }
-    // Keep the pipe open in a drain thread is unnecessary: the daemon writes nothing else to
-    // stdout. Leaving it open avoids SIGPIPE if it ever does.
-    daemon_stdout_ = pipefd[0];
-    ASSERT_FALSE(url_.empty()) << "daemon did not start; stdout: " << buf << "\nstderr: "
-                               << Slurp(root_ / "daemon.err");
-  }
-
-  std::vector<std::string> Env() const {
-    return {"MA_CLI_CONFIG=" + config_.string(), "HOME=" + (root_ / "user").string(), "PATH=/usr/bin:/bin",
-            "TERM=dumb"};
-  }
-
-  RunResult Cli(std::vector<std::string> args) {
-    static int n = 0;
-    fs::path out = root_ / ("cli" + std::to_string(++n) + ".out"), err = root_ / ("cli" + std::to_string(n) + ".err");
-    pid_t pid = Spawn(MA_CLI_PATH, args, Env(), out, err);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    RunResult r;
-    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = Slurp(out);
-    r.err = Slurp(err);
-    return r;
-  }
-
-  Json CliJson(std::vector<std::string> args) {
-    args.push_back("--output");
-    args.push_back("json");
-    RunResult r = Cli(args);
-    EXPECT_EQ(r.rc, 0) << r;
-    auto j = ParseJson(r.out);
-    EXPECT_TRUE(j.ok()) << "not JSON: " << r.out;
-    return j.ok() ? *j : Json();
-  }
-
-  void ConfigureAdmin() {
-    RunResult r = Cli({"configure", "--server", url_, "--username", "admin", "--password", kAdminPassword});
-    ASSERT_EQ(r.rc, 0) << r;
-    ASSERT_NE(r.out.find("Verified user 'admin'"), std::string::npos) << r;
-  }
-
-  fs::path root_, config_;
-  std::string url_;
-  pid_t daemon_ = -1;
-  int daemon_stdout_ = -1;
+  CliE2eTest() : DaemonTest("cli_e2e_") {}
 };
 
 // ---- data helpers ----
