@@ -21,6 +21,28 @@ bool ParseU64(std::string_view s, uint64_t* out) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+// Whether the comma-separated list `value` holds `token` (RFC 9110 §5.6.1; case-insensitive).
+bool HasToken(const std::string* value, std::string_view token) {
+  if (!value) return false;
+  std::string_view rest = *value;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    if (IEquals(TrimWhitespace(rest.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// Sec-WebSocket-Key is the base64 of 16 random bytes: 22 characters and "==".
+bool ValidWebSocketKey(const std::string* key) {
+  if (!key || key->size() != 24 || key->compare(22, 2, "==") != 0) return false;
+  return std::all_of(key->begin(), key->begin() + 22, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '+' || c == '/';
+  });
+}
+
 }  // namespace
 
 bool CaseLess::operator()(const std::string& a, const std::string& b) const {
@@ -45,6 +67,13 @@ const std::string& Request::Param(const std::string& name) const {
   static const std::string kEmpty;
   auto it = params.find(name);
   return it == params.end() ? kEmpty : it->second;
+}
+
+bool Request::IsWebSocketUpgrade() const {
+  const std::string* version = Header("Sec-WebSocket-Version");
+  return method == "GET" && Header("Host") && HasToken(Header("Connection"), "upgrade") &&
+         HasToken(Header("Upgrade"), "websocket") && ValidWebSocketKey(Header("Sec-WebSocket-Key")) &&
+         version && TrimWhitespace(*version) == "13";
 }
 
 void Response::SetJson(int code, const Json& j) {

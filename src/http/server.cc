@@ -65,6 +65,7 @@
 #include "http/http.h"
 #include "internal.h"
 #include "metrics.h"
+#include "websocket.h"
 
 namespace openarts::http {
 namespace {
@@ -73,8 +74,8 @@ namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-using Strand = asio::strand<asio::io_context::executor_type>;
-using Socket = asio::basic_stream_socket<tcp, Strand>;
+using internal::Socket;
+using internal::Strand;
 using HeaderParser = bhttp::request_parser<bhttp::empty_body>;
 using StringParser = bhttp::request_parser<bhttp::string_body>;
 using StreamParser = bhttp::request_parser<bhttp::buffer_body>;
@@ -162,6 +163,7 @@ void SetServerError(Response& resp, int status, std::string_view code, std::stri
                     const std::string& request_id) {
   resp.stream.reset();
   resp.producer = nullptr;
+  resp.websocket = nullptr;
   Json j = Json::object();
   j["error_code"] = code;
   j["error_msg"] = std::move(msg);
@@ -390,6 +392,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       Close();
     } else if (stream_) {
       stream_->Close();
+    } else if (websocket_) {
+      websocket_->GoingAway();
     }
   }
   // From a worker (SocketBodySource::Read): reads the next body bytes into buf on the strand.
@@ -422,10 +426,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Writes the response; false if the connection must close (write failed, body truncated).
   asio::awaitable<bool> Write(const Request& req, Response& resp, bool keep_alive, uint64_t* sent);
   asio::awaitable<bool> SendStream(const StreamBody& s, uint64_t* sent);
+  // 503 + Retry-After: max_streams producers and WebSockets are open.
+  void RefuseStream(const Request& req, Response& resp, std::string_view what);
   // Sends the head, runs resp.producer on its own thread and waits for it. REQUIRES: a stream
   // slot acquired; released here or by the producer thread.
   asio::awaitable<bool> SendProduced(const Request& req, Response& resp, bool keep_alive,
                                      uint64_t* sent);
+  // Upgrades to a WebSocket and serves it until it closes. REQUIRES: a stream slot acquired;
+  // released here or by the handler's thread.
+  asio::awaitable<bool> SendWebSocket(const Request& req, Response& resp, uint64_t* sent);
   asio::awaitable<void> Linger();
   // `length` nullopt: a streamed body (chunked on HTTP/1.1, to end of connection on 1.0).
   void BuildHead(const Request& req, const Response& resp, std::optional<uint64_t> length,
@@ -449,6 +458,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool producer_done_ = false;
   bool producer_failed_ = false;
   char chunk_head_[20];  // "<hex size>\r\n" of the chunk being written
+  internal::WebSocketSession* websocket_ = nullptr;  // while upgraded (strand only)
 };
 
 bool StreamWriter::Write(std::string_view data) {
@@ -829,15 +839,35 @@ asio::awaitable<bool> Connection::Write(const Request& req, Response& resp, bool
       SetServerError(resp, 500, "OA.HTTP.0500", "internal error: invalid response stream", req.request_id);
     }
   }
+  if (resp.websocket) {
+    if (!req.IsWebSocketUpgrade() || version_ < 11) {
+      SetServerError(resp, 426, "OA.HTTP.0426",
+                     req.method + " " + req.raw_path +
+                         " is a WebSocket endpoint; open it with a WebSocket client (GET with "
+                         "Upgrade: websocket, Sec-WebSocket-Version: 13)",
+                     req.request_id);
+      resp.headers["Upgrade"] = "websocket";
+      resp.headers["Sec-WebSocket-Version"] = "13";
+    } else if (buffer_.size() > 0) {
+      // RFC 6455 §4.1: the client waits for the handshake's answer before it sends frames.
+      SetServerError(resp, 400, "OA.HTTP.0400",
+                     "data followed the WebSocket upgrade request before the handshake completed",
+                     req.request_id);
+      keep_alive = false;
+    } else if (server_.stopping()) {
+      SetServerError(resp, 503, "OA.HTTP.0503", "the server is shutting down; retry later",
+                     req.request_id);
+      resp.headers["Retry-After"] = "1";
+    } else if (server_.AcquireStream()) {
+      co_return co_await SendWebSocket(req, resp, sent);
+    } else {
+      RefuseStream(req, resp, "websocket");
+    }
+  }
   const bool no_body = req.method == "HEAD" || resp.status == 204 || resp.status == 304;
   if (resp.producer && !no_body) {
     if (server_.AcquireStream()) co_return co_await SendProduced(req, resp, keep_alive, sent);
-    const int max = std::max(1, server_.options().max_streams);
-    OA_LOG_WARN("http refused a stream for {} {}: {} streams open", req.method, req.raw_path, max);
-    SetServerError(resp, 503, "OA.HTTP.0503",
-                   "the server has " + std::to_string(max) + " streams open, its limit; retry later",
-                   req.request_id);
-    resp.headers["Retry-After"] = "1";
+    RefuseStream(req, resp, "stream");
   }
   const uint64_t length = resp.stream ? resp.stream->length : resp.body.size();
   // A producer's HEAD gets the head its GET would (chunked), and the producer does not run.
@@ -850,13 +880,22 @@ asio::awaitable<bool> Connection::Write(const Request& req, Response& resp, bool
     Disarm();
     if (ec) co_return false;
     *sent = no_body ? 0 : resp.body.size();
-    co_return true;
+    co_return keep_alive;
   }
   auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(head_), kTuple);
   if (ec) co_return false;
   bool ok = co_await SendStream(*resp.stream, sent);
   Disarm();
   co_return ok;
+}
+
+void Connection::RefuseStream(const Request& req, Response& resp, std::string_view what) {
+  const int max = std::max(1, server_.options().max_streams);
+  OA_LOG_WARN("http refused a {} for {} {}: {} streams open", what, req.method, req.raw_path, max);
+  SetServerError(resp, 503, "OA.HTTP.0503",
+                 "the server has " + std::to_string(max) + " streams open, its limit; retry later",
+                 req.request_id);
+  resp.headers["Retry-After"] = "1";
 }
 
 asio::awaitable<bool> Connection::SendStream(const StreamBody& s, uint64_t* sent) {
@@ -1042,6 +1081,40 @@ void Connection::ProducerDone(bool failed) {
     error_code ec;
     socket_.cancel(ec);  // the watching read; no chunk write is pending once the producer returned
   });
+}
+
+asio::awaitable<bool> Connection::SendWebSocket(const Request& req, Response& resp, uint64_t* sent) {
+  const ServerOptions& opts = server_.options();
+  internal::WebSocketOptions wo;
+  wo.max_message_bytes = opts.max_websocket_message_bytes;
+  wo.idle_nanos = int64_t{std::max(1, opts.idle_timeout_seconds)} * 1'000'000'000;
+  wo.deadline_ns = &deadline_ns_;
+  // The handler's headers go into the 101 (Sec-WebSocket-Protocol, cookies), except those the
+  // handshake and the framing own.
+  Headers headers;
+  for (const auto& [name, value] : resp.headers) {
+    if (IEquals(name, "Content-Length") || IEquals(name, "Transfer-Encoding") ||
+        IEquals(name, "Connection") || IEquals(name, "Upgrade") || IEquals(name, "X-Request-Id") ||
+        IEquals(name, "Sec-WebSocket-Accept") || IEquals(name, "Sec-WebSocket-Extensions")) {
+      continue;
+    }
+    if (!ValidHeaderName(name) || !ValidHeaderValue(value)) {
+      OA_LOG_WARN("http dropped an invalid response header '{}' on {} {}", name, req.method, req.raw_path);
+      continue;
+    }
+    headers.emplace(name, value);
+  }
+  std::unique_ptr<internal::WebSocketSession> session = internal::NewWebSocketSession(socket_, wo);
+  // Set before the first suspension: Shutdown's pass over the connections runs on this strand
+  // and either came before the stopping() check in Write or finds the session here.
+  websocket_ = session.get();
+  ServerImpl* server = &server_;
+  co_await session->Run(req, version_, std::move(headers), resp.websocket,
+                        [server] { server->ReleaseStream(); });
+  websocket_ = nullptr;
+  *sent = session->bytes_sent();
+  resp.status = 101;  // the answer given (or, if the client left first, attempted)
+  co_return false;    // the connection was the WebSocket's: it closes with it
 }
 
 asio::awaitable<void> Connection::Linger() {

@@ -14,8 +14,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "base/ids.h"
@@ -247,6 +249,16 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(s).value();
     url_ = server_->url();
+  }
+  // Polls `cond` until it holds (true) or `timeout` passes (false).
+  static bool WaitFor(const std::function<bool()>& cond,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!cond()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
   }
   std::string MakeFile(size_t size) {
     std::string data(size, '\0');

@@ -93,14 +93,6 @@ class StreamTest : public ServerTest {
       });
     });
   }
-  bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout = 5s) {
-    auto deadline = Clock::now() + timeout;
-    while (!cond()) {
-      if (Clock::now() > deadline) return false;
-      std::this_thread::sleep_for(2ms);
-    }
-    return true;
-  }
 
   std::atomic<int> running_{0};
   std::atomic<int> finished_{0};

@@ -5,7 +5,8 @@
 // Threading: network I/O runs on `io_threads` threads. Every handler runs on a bounded worker
 // pool (it may block: SQLite, disk). Streaming request bodies are pulled by the handler through
 // Request::body_stream, which blocks the worker, not the network thread. Streaming responses
-// (Response::producer: live logs, Server-Sent Events) run on a thread of their own each.
+// (Response::producer: live logs, Server-Sent Events) and WebSocket handlers
+// (Response::websocket) run on a thread of their own each.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +49,10 @@ struct Request {
   const std::string* Header(const std::string& name) const;
   std::optional<std::string> Query(const std::string& name) const;
   const std::string& Param(const std::string& name) const;  // "" if absent
+  // True for a well-formed WebSocket opening handshake (RFC 6455 §4.2.1): GET with Host,
+  // `Connection: upgrade`, `Upgrade: websocket`, a Sec-WebSocket-Key and
+  // `Sec-WebSocket-Version: 13` (tokens and names compared case-insensitively).
+  bool IsWebSocketUpgrade() const;
 };
 
 // A byte range of a RandomReader sent as the body (objects, files). Sent with sendfile(2)
@@ -80,6 +85,40 @@ class ResponseWriter {
 // Produces a streaming response body through ResponseWriter::Write; returning ends the body.
 using Producer = std::function<void(ResponseWriter&)>;
 
+// One accepted WebSocket connection (RFC 6455) as its handler sees it. Owned by the server and
+// valid only during the handler call. Thread-safe: one thread may Receive while another Sends
+// (a relay), and Close or closed() may come from any of them.
+class WebSocket {
+ public:
+  struct Message {
+    std::string data;
+    bool binary = false;  // else text (incoming text is checked to be UTF-8 by the server)
+  };
+  virtual ~WebSocket() = default;
+  // Sends `data` as one message and blocks until it is written to the socket (a client that
+  // stops reading is dropped after ServerOptions::idle_timeout_seconds). Text must be valid
+  // UTF-8: clients fail the connection otherwise (send binary when unsure). Returns false, and
+  // sends nothing, once closed().
+  virtual bool Send(std::string_view data, bool binary = false) = 0;
+  // The next message from the client, waiting up to `timeout_ms` (0: just look). nullopt on
+  // timeout, or once closed() and every message received before has been taken: closed() tells
+  // which. Messages are delivered whole, at most ServerOptions::max_websocket_message_bytes
+  // (a larger one closes the connection with 1009).
+  virtual std::optional<Message> Receive(int timeout_ms) = 0;
+  // True once the connection is closing: the client sent a close frame or went away, a message
+  // broke the size limit, Close() was called, or the server is shutting down (which sends 1001
+  // going away). Never false again once true.
+  virtual bool closed() const = 0;
+  // Starts the closing handshake with `code` (1000 normal, 1008 policy violation, 1011 internal
+  // error, 4000-4999 the application's) and `reason` (cut to 123 bytes). Returns at once;
+  // afterwards Send returns false and Receive nullopt. Idempotent: only the first call counts.
+  // A handler that returns without closing closes with 1000 (1011 if it threw).
+  virtual void Close(uint16_t code = 1000, std::string_view reason = {}) = 0;
+};
+
+// Serves one WebSocket connection; returning ends it.
+using WebSocketHandler = std::function<void(WebSocket&)>;
+
 struct Response {
   int status = 200;
   Headers headers;
@@ -94,6 +133,16 @@ struct Response {
   // (SseComment). `body` and `stream` are ignored. Not called for HEAD, 204 or 304 (headers
   // only), nor when ServerOptions::max_streams streams are open (503 with Retry-After instead).
   Producer producer;
+  // If set, the request is upgraded to a WebSocket once the handler returns (so the handler
+  // authenticates the caller first, as for any call): the server answers 101 Switching Protocols
+  // with `headers` added (e.g. the Sec-WebSocket-Protocol the handler picked), then calls
+  // `websocket` on a thread of its own, like a producer, while the connection relays messages;
+  // the connection closes when it returns. `status`, `body`, `stream` and `producer` are
+  // ignored. A request that is not a WebSocket upgrade (Request::IsWebSocketUpgrade) gets 426
+  // Upgrade Required instead; when ServerOptions::max_streams streams (producers and WebSockets
+  // together) are open, 503 with Retry-After. The access log line comes when the connection
+  // ends: status 101, bytes sent, duration.
+  WebSocketHandler websocket;
   // For the access log only: who made the call (never a secret).
   std::string log_principal;
 
@@ -166,8 +215,12 @@ struct ServerOptions {
   // Handlers of stream_body routes (uploads), which hold their thread for the whole transfer;
   // a pool of their own keeps a burst of uploads from starving every other call.
   int transfer_threads = 16;
-  // Streaming responses (Response::producer) open at once, one thread each; beyond → 503.
+  // Streaming responses (Response::producer) and WebSockets open at once, one thread each;
+  // beyond → 503.
   int max_streams = 256;
+  // The largest WebSocket message accepted from a client; beyond, the connection is closed
+  // with 1009 (message too big).
+  uint64_t max_websocket_message_bytes = 16 * 1024 * 1024;
   size_t max_header_bytes = 16 * 1024;               // beyond → 431
   uint64_t max_body_bytes = 12 * 1024 * 1024;        // buffered bodies; beyond → 413
   uint64_t max_stream_body_bytes = 5ull << 30;       // streamed bodies (single PUT ≤ 5 GiB)
@@ -185,7 +238,9 @@ class Server {
   // "http://127.0.0.1:PORT"
   virtual std::string url() const = 0;
   // Stops accepting, lets in-flight requests finish (up to `grace_ms`), then closes. Open
-  // streams are closed at once (ResponseWriter::closed()) and end when their producer returns.
+  // streams are closed at once (ResponseWriter::closed()) and end when their producer returns;
+  // open WebSockets are closed with 1001 going away (WebSocket::closed()) and end when their
+  // handler returns and the client answers the close (at most a second later).
   // Idempotent; safe from any thread (including a signal-handling thread or a handler).
   // Returns at once: the shutdown runs on a server thread; Wait() blocks until it is done.
   virtual void Shutdown(int grace_ms = 10000) = 0;
@@ -193,7 +248,8 @@ class Server {
   virtual void Wait() = 0;
   // Prometheus text: openarts_http_requests_total{route,method,code},
   // openarts_http_request_duration_seconds histogram by route (a stream counts until its end),
-  // openarts_http_in_flight, openarts_http_streams (streaming responses open now).
+  // openarts_http_in_flight, openarts_http_streams (streaming responses and WebSockets open
+  // now).
   virtual std::string RenderMetrics() const = 0;
 };
 
