@@ -229,6 +229,39 @@ void RegisterTrainingRoutes(RouteTable& t) {
       offset = std::strtoull(last->c_str(), nullptr, 10);  // an SSE client resuming
     }
     const bool timestamps = QueryBool(c.req, "timestamps");
+    if (c.req.IsWebSocketUpgrade()) {
+      // WebSocket: one text message per batch of lines, JSON {"offset": <resume offset>,
+      // "lines": [...]}; the server closes with 1000 "finished" once the job has ended and
+      // everything was sent.
+      train::JobService* training = c.deps.training;
+      const std::string id = ref.id;
+      c.resp.websocket = [training, id, task, offset, timestamps](http::WebSocket& ws) mutable {
+        while (!ws.closed()) {
+          auto r = training->ReadLog(id, task, offset, 256 << 10);
+          if (!r.ok()) {
+            ws.Close(1011, r.status().message());
+            return;
+          }
+          if (!r->lines.empty()) {
+            Json lines = Json::array();
+            for (const auto& line : r->lines) {
+              lines.push_back(timestamps ? FormatIso8601(line.time_ms) + " " + line.text : line.text);
+            }
+            offset = r->next_offset;
+            Json msg = {{"offset", offset}, {"lines", std::move(lines)}};
+            if (!ws.Send(msg.dump(-1, ' ', false, Json::error_handler_t::replace))) return;
+            continue;
+          }
+          offset = std::max(offset, r->next_offset);
+          if (r->finished) {
+            ws.Close(1000, "finished");
+            return;
+          }
+          (void)ws.Receive(20);  // waits, and notices a client that went away
+        }
+      };
+      return Status::Ok();
+    }
     if (QueryBool(c.req, "follow")) {
       // Server-Sent Events: one "log" event per batch of lines (id = the offset to resume from),
       // then "end" when the job has finished and everything was sent.
