@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bench/http_get.sh "$@"
 bench/object_throughput.sh
+bench/training.sh
