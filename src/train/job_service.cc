@@ -927,7 +927,7 @@ class Service final : public JobService {
     }
   }
 
-  // Starts run a->run + 1. Called by the scheduler with mu_ NOT held. Returns false when the
+  // Starts run a->run + 1. Called on a worker (the job is busy) with mu_ NOT held. Returns false when the
   // job was failed instead.
   bool StartRun(const std::shared_ptr<Active>& a, bool restart) {
     const int run = a->run + 1;
@@ -1095,8 +1095,19 @@ class Service final : public JobService {
           }
         }
       }
+      // Starting is handed to the workers: a slow start (a busy machine delays the shim) must not
+      // hold back admissions and exit checks of every other job.
+      for (auto& a : admit) {
+        a->busy = true;
+        work_.push_back([this, a] {
+          StartRun(a, /*restart=*/false);
+          std::lock_guard guard(mu_);
+          a->busy = false;
+          cv_.notify_all();
+        });
+      }
+      if (!admit.empty()) work_cv_.notify_all();
       lock.unlock();
-      for (auto& a : admit) StartRun(a, /*restart=*/false);
       const int64_t now = clock_.NowMillis();
       if (now - last_sample >= opts_.sample_interval_ms) {
         last_sample = now;

@@ -90,7 +90,7 @@ struct Options {
   int stop_grace_ms = 10000;       // SIGTERM → SIGKILL on a stop
   int poll_interval_ms = 50;       // how often running tasks are checked
   int sample_interval_ms = 5000;   // CPU/memory metrics
-  int staging_threads = 2;
+  int staging_threads = 4;        // workers: staging, starting, stopping, uploading
   int run_uid = 1000, run_gid = 1000;
   exec::LogOptions log;
 };
