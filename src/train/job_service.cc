@@ -173,6 +173,14 @@ class Service final : public JobService {
 
   Result<Json> Create(const Caller& who, const Json& body) override {
     OA_ASSIGN_OR_RETURN(JobSpec spec, DecodeJobSpec(body, catalog_));
+    // Volumes would give a job a view of the host the sandbox exists to deny (an NFS mount needs
+    // privileges the daemon should not use for users); refused until an administrator can allow
+    // specific sources.
+    if (!spec.volumes.empty()) {
+      return InvalidArgument("spec.volumes[0]." + spec.volumes[0].kind + ": volumes are not supported by "
+                             "the local backend; put the data in object storage and pass it as an "
+                             "input (--input NAME=obs://...)");
+    }
     OA_TRY(CheckFits(spec));
     OA_TRY(CheckSources(spec));
     // Versions are chosen one job at a time: one more than any in storage and any held by an

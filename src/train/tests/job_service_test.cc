@@ -294,6 +294,15 @@ print('after', flush=True)
   EXPECT_NE(Events(id).find("Daemon restarted"), std::string::npos);
 }
 
+TEST_F(JobServiceTest, VolumesAreRefusedAtSubmit) {
+  Json body = Body("vol", "print(1)\n");
+  body["spec"]["volumes"] = Json::parse(R"([{"host": {"host_path": "/", "local_path": "/mnt/host"}}])");
+  auto r = service_->Create({.user_id = "u", .project_id = "p"}, body);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("spec.volumes[0].host: volumes are not supported"), std::string::npos)
+      << r.status().message();
+}
+
 TEST_F(JobServiceTest, SearchPagesAndFilters) {
   for (int i = 0; i < 3; ++i) Submit(Body("s" + std::to_string(i), "print(1)\n"));
   auto r = service_->Search({.project_id = "p", .limit = 2, .name = "s"});
