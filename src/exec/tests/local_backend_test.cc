@@ -451,6 +451,9 @@ TEST(LocalSandboxTest, HidesPathsAndLimitsWrites) {
   TaskSpec spec;
   spec.key = UniqueKey("sandbox");
   spec.task_dir = hidden + "/tasks/" + spec.key;  // the task dir itself is under the hidden path
+  // A host directory that exists in every layout: the scratch dir may itself be under /tmp
+  // (a checkout in /tmp), which inside the sandbox is the task's own tmpfs, not the host.
+  const std::string escape = "/var/tmp/openarts-escape-" + spec.key;
   spec.uid = 1000;
   spec.gid = 1000;
   spec.env = {{"PATH", "/usr/bin:/bin"}, {"HOME", "/home/ma-user"}};
@@ -462,7 +465,7 @@ TEST(LocalSandboxTest, HidesPathsAndLimitsWrites) {
                "id -u; id -g; ls -A " + hidden + " | wc -l; cat /cache/inputs/data.txt; "
                "(echo x > /cache/inputs/new) 2>/dev/null && echo ro-WRITABLE || echo ro-denied; "
                "echo result > out.txt && echo rw-ok; "
-               "(echo x > " + dir.path() + "/escape) 2>/dev/null && echo host-WRITABLE || echo host-denied; "
+               "(echo x > " + escape + ") 2>/dev/null && echo host-WRITABLE || echo host-denied; "
                "(echo x > /usr/escape) 2>/dev/null && echo usr-WRITABLE || echo usr-denied; "
                "echo $$"};
   auto h = backend->Start(spec);
@@ -486,7 +489,7 @@ TEST(LocalSandboxTest, HidesPathsAndLimitsWrites) {
   ASSERT_EQ(::stat((rw + "/out.txt").c_str(), &out), 0);
   EXPECT_EQ(out.st_uid, ::geteuid() == 0 ? 1000u : ::geteuid());
   EXPECT_FALSE(std::filesystem::exists(ro + "/new"));
-  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/escape"));
+  EXPECT_FALSE(std::filesystem::exists(escape));
 }
 
 TEST(LocalCgroupTest, AppliesLimits) {
