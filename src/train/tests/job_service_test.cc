@@ -294,6 +294,30 @@ print('after', flush=True)
   EXPECT_NE(Events(id).find("Daemon restarted"), std::string::npos);
 }
 
+TEST_F(JobServiceTest, CpuAndMemoryAreSampledAsMetrics) {
+  // Busy for a second with 20 MB held; samples every 200 ms (Opts()).
+  const std::string id = Submit(Body("busy", R"(
+import time
+hold = bytearray(20 * 1024 * 1024)
+end = time.time() + 1.2
+while time.time() < end:
+    pass
+)"));
+  EXPECT_EQ(WaitEnd(id)["status"]["phase"], "Completed");
+  auto m = service_->Metrics(id, "worker-0");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  std::map<std::string, Json> series;
+  for (const auto& s : (*m)["metrics"]) series[s["metric"].get<std::string>()] = s["value"];
+  ASSERT_EQ(series.size(), 6u);
+  double cpu = -1, mem = -1;
+  for (const auto& v : series["cpuUsage"]) cpu = std::max(cpu, v.get<double>());
+  for (const auto& v : series["memUsage"]) mem = std::max(mem, v.get<double>());
+  EXPECT_GT(cpu, 10) << m->dump();   // percent of a core, a 1-minute average
+  EXPECT_GT(mem, 15) << m->dump();   // MiB
+  for (const auto& v : series["gpuUtil"]) EXPECT_EQ(v.get<double>(), -1);
+  EXPECT_FALSE(service_->Metrics(id, "worker-7").ok());
+}
+
 TEST_F(JobServiceTest, VolumesAreRefusedAtSubmit) {
   Json body = Body("vol", "print(1)\n");
   body["spec"]["volumes"] = Json::parse(R"([{"host": {"host_path": "/", "local_path": "/mnt/host"}}])");
