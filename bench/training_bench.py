@@ -39,6 +39,15 @@ POLL_PAUSE = float(os.environ.get("BENCH_POLL_PAUSE_MS", "0")) / 1000  # 0 = pol
 TERMINAL = ("Completed", "Failed", "Terminated", "Abnormal")
 
 
+def run_parallel(fn, n):
+    """Runs fn on n threads at once and waits for all of them."""
+    threads = [threading.Thread(target=fn) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def pct(values, p):
     """Nearest-rank percentile (p in 0..100) of a non-empty list."""
     v = sorted(values)
@@ -224,11 +233,7 @@ def throughput(n, c):
     a.wait_phase(a.submit("tp-warmup", "pass"), TERMINAL)
     t0_wall = time.time()
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=submitter) for _ in range(c)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_parallel(submitter, c)
     t_submitted = time.perf_counter()
     if errors:
         raise RuntimeError("submit failed: %s" % errors[0])
@@ -321,11 +326,7 @@ def queue(n, c):
                 return
 
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=submitter) for _ in range(c)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_parallel(submitter, c)
     if errors:
         raise RuntimeError("submit failed: %s" % errors[0])
     t1 = time.perf_counter()
@@ -440,11 +441,7 @@ def slurm_throughput(n, c):
                 return
 
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=submitter) for _ in range(c)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_parallel(submitter, c)
     t1 = time.perf_counter()
     if errors:
         raise RuntimeError("sbatch failed: %s" % errors[0])
