@@ -3,4 +3,5 @@
 // function is thread-safe. Each format has a page in docs/formats/.
 #pragma once
 
+#include "formats/manifest.h"    // dataset manifests (JSON Lines): import, export, publish
 #include "formats/train_yaml.h"  // ma-cli ma-job submit: .ma/train.yaml + options → create body
