@@ -4,4 +4,5 @@
 #pragma once
 
 #include "formats/manifest.h"    // dataset manifests (JSON Lines): import, export, publish
+#include "formats/voc.h"         // PASCAL VOC XML (detection, segmentation, extension shapes)
 #include "formats/train_yaml.h"  // ma-cli ma-job submit: .ma/train.yaml + options → create body
