@@ -161,6 +161,17 @@ Status Submit(Cli& cli, const SubmitArgs& a) {
   }
 }
 
+// Asks before `verb` (stop, delete) touches a job; without a terminal, says to add -y.
+Status ConfirmJob(const std::string& verb, const std::string& id) {
+  std::string question = verb + " training job " + id + "?";
+  question[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(question[0])));
+  Status ok = Confirm(question);
+  if (ok.code() == Code::kFailedPrecondition) {
+    return FailedPrecondition(verb + " " + id + ": not confirmed (no terminal to ask on); add -y");
+  }
+  return ok;
+}
+
 // One page of jobs, newest first (POST /training-job-searches).
 Status ListJobs(Cli& cli, const std::string& name, const std::string& phase, int page_num, int page_size) {
   OA_ASSIGN_OR_RETURN(auto* c, cli.Client());
@@ -341,15 +352,7 @@ void AddMaJobCommands(Cli& cli) {
   CLI::App* stop = cli.Command(
       g, "stop", "Stop a running or queued training job (its outputs are still uploaded)",
       "Example:\n  ma-cli ma-job stop --job-id efd3e2f8... -y", [&cli, sa]() -> Status {
-        if (!sa->yes) {
-          Status ok = Confirm("Stop training job " + sa->id + "?");
-          if (!ok.ok()) {
-            if (ok.code() == Code::kFailedPrecondition) {
-              return FailedPrecondition("stop " + sa->id + ": not confirmed (no terminal to ask on); add -y");
-            }
-            return ok;
-          }
-        }
+        if (!sa->yes) OA_TRY(ConfirmJob("stop", sa->id));
         OA_ASSIGN_OR_RETURN(auto* c, cli.Client());
         OA_TRY(c->StopTrainingJob(sa->id));
         OA_ASSIGN_OR_RETURN(Json job, c->GetTrainingJob(sa->id));
@@ -364,15 +367,7 @@ void AddMaJobCommands(Cli& cli) {
   CLI::App* del = cli.Command(
       g, "delete", "Delete a finished training job and its record",
       "Example:\n  ma-cli ma-job delete -i efd3e2f8... -y", [&cli, da]() -> Status {
-        if (!da->yes) {
-          Status ok = Confirm("Delete training job " + da->id + "?");
-          if (!ok.ok()) {
-            if (ok.code() == Code::kFailedPrecondition) {
-              return FailedPrecondition("delete " + da->id + ": not confirmed (no terminal to ask on); add -y");
-            }
-            return ok;
-          }
-        }
+        if (!da->yes) OA_TRY(ConfirmJob("delete", da->id));
         OA_ASSIGN_OR_RETURN(auto* c, cli.Client());
         OA_TRY(c->DeleteTrainingJob(da->id));
         if (cli.common().json()) return EmitJson(Json{{"id", da->id}, {"deleted", true}});

@@ -474,4 +474,11 @@ Result<LogChunk> ReadLog(const std::string& task_dir, uint64_t offset, size_t ma
   return chunk;
 }
 
+Status AppendLogLine(const std::string& task_dir, std::string_view text, int64_t time_ms,
+                     const LogOptions& options) {
+  OA_TRY(MakeDirs(task_dir, 0700));
+  OA_ASSIGN_OR_RETURN(auto writer, LogWriter::Open(task_dir, options));
+  return writer->Append(FormatLogRecord(time_ms * 1000000, /*is_stderr=*/false, /*partial=*/false, text));
+}
+
 }  // namespace openarts::exec

@@ -16,7 +16,6 @@
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -327,18 +326,15 @@ class Service final : public JobService {
 
   Result<Json> LogPreview(const std::string& id, const std::string& task) override {
     constexpr uint64_t kPreview = 5ull << 20;
-    OA_ASSIGN_OR_RETURN(LogRead probe, ReadLog(id, task, UINT64_MAX, 0));
-    const uint64_t full = probe.end_offset;
-    uint64_t offset = full > kPreview ? full - kPreview : 0;
+    OA_ASSIGN_OR_RETURN(JobRow row, store_.Get(id));
+    OA_ASSIGN_OR_RETURN(int index, TaskIndex(row, task));
+    const std::string dir = JobDirsFor(id).task(index);
+    uint64_t full = 0;
     std::string content;
-    for (;;) {
-      OA_ASSIGN_OR_RETURN(LogRead r, ReadLog(id, task, offset, 1 << 20));
-      for (const auto& line : r.lines) {
-        content += line.text;
-        content += '\n';
-      }
-      if (r.next_offset <= offset || r.next_offset >= r.end_offset) break;
-      offset = r.next_offset;
+    if (fs::exists(dir)) {
+      OA_ASSIGN_OR_RETURN(exec::LogChunk probe, exec::ReadLog(dir, UINT64_MAX, 0));
+      full = probe.end_offset;
+      OA_ASSIGN_OR_RETURN(content, LogText(dir, full > kPreview ? full - kPreview : 0));
     }
     const size_t size = content.size();
     return Json{{"content", std::move(content)}, {"current_size", size}, {"full_size", full}};
@@ -586,18 +582,23 @@ class Service final : public JobService {
 
   // A "[ModelArts Service Log]" line in a task's log (written while no process of it runs).
   void ServiceLog(const std::string& id, int task, const std::string& text) {
-    const std::string dir = JobDirsFor(id).task(task);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    const int64_t now = clock_.NowMillis();
-    char ts[64];
-    const time_t secs = static_cast<time_t>(now / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    const size_t k = std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(ts + k, sizeof ts - k, ".%03d000000Z", static_cast<int>(now % 1000));
-    std::ofstream f(dir + "/" + exec::kLogFileName, std::ios::app);
-    f << ts << " stdout F [ModelArts Service Log] " << text << "\n";
+    Status st = exec::AppendLogLine(JobDirsFor(id).task(task), "[ModelArts Service Log] " + text,
+                                    clock_.NowMillis(), opts_.log);
+    if (!st.ok()) OA_LOG_WARN("training job {}: service log line lost: {}", id, st.message());
+  }
+
+  // The text of a task's log from absolute offset `offset` to its end.
+  static Result<std::string> LogText(const std::string& task_dir, uint64_t offset) {
+    std::string text;
+    for (;;) {
+      OA_ASSIGN_OR_RETURN(exec::LogChunk r, exec::ReadLog(task_dir, offset, 4 << 20));
+      for (const auto& line : r.lines) {
+        text += line.text;
+        text += '\n';
+      }
+      if (r.next_offset <= offset || r.next_offset >= r.end_offset) return text;
+      offset = r.next_offset;
+    }
   }
 
   Result<Json> ToJson(const JobRow& row, bool details = true) {
@@ -912,21 +913,14 @@ class Service final : public JobService {
     }
     if (!a.spec.log_url.empty()) {
       for (int i = 0; i < a.spec.node_count; ++i) {
-        std::string text;
-        uint64_t offset = 0;
-        for (;;) {
-          auto r = exec::ReadLog(dirs.task(i), offset, 4 << 20);
-          if (!r.ok()) break;
-          for (const auto& l : r->lines) {
-            text += l.text;
-            text += '\n';
-          }
-          if (r->next_offset <= offset || r->next_offset >= r->end_offset) break;
-          offset = r->next_offset;
+        auto text = LogText(dirs.task(i), 0);
+        if (!text.ok()) {
+          Event(a.id, "Warning", "Task", "[" + TaskName(i) + "] Log upload failed: " + text.status().message());
+          continue;
         }
         auto uri = objstore::ParseObsUri(a.spec.log_url);
         if (!uri.ok()) break;
-        StringSource src(std::move(text));
+        StringSource src(std::move(*text));
         auto put = objects_.Put(uri->bucket, uri->key + a.name + "-" + TaskName(i) + ".log", src);
         if (!put.ok()) {
           Event(a.id, "Warning", "Task", "[" + TaskName(i) + "] Log upload failed: " + put.status().message());

@@ -180,6 +180,11 @@ struct LogChunk {
   uint64_t skipped = 0;
 };
 Result<LogChunk> ReadLog(const std::string& task_dir, uint64_t offset, size_t max_bytes);
+
+// Appends one line to a task's log while no process of it runs (a service banner between runs):
+// the same record format, rotation and absolute offsets as the shim's.
+Status AppendLogLine(const std::string& task_dir, std::string_view text, int64_t time_ms,
+                     const LogOptions& options = {});
 // Parses one CRI record (without its newline). kInvalidArgument for a malformed one.
 Result<LogLine> ParseLogRecord(std::string_view record, bool* partial);
 
