@@ -53,6 +53,8 @@ class Conn : public Tx {
       OA_TRY(Raw("PRAGMA journal_mode=WAL"));
       // FULL: a commit is durable when acknowledged, even on power loss.
       OA_TRY(Raw("PRAGMA synchronous=FULL"));
+      // Bulk imports touch many pages per transaction; the default 2 MB cache spills early.
+      OA_TRY(Raw("PRAGMA cache_size=-131072"));
     }
     return Status::Ok();
   }
@@ -79,6 +81,52 @@ class Conn : public Tx {
     sqlite3_clear_bindings(st);
     if (!s.ok()) return s;
     return static_cast<int64_t>(sqlite3_changes(db_));
+  }
+
+  Result<int64_t> ExecMany(std::string_view sql, const std::vector<Params>& rows) override {
+    if (rows.empty()) return int64_t{0};
+    OA_ASSIGN_OR_RETURN(sqlite3_stmt * st, Prepare(sql, rows[0]));
+    // Placeholder $i → bind index, resolved once.
+    std::vector<int> index(rows[0].size());
+    for (size_t i = 0; i < index.size(); ++i) {
+      index[i] = sqlite3_bind_parameter_index(st, ("$" + std::to_string(i + 1)).c_str());
+    }
+    int64_t changed = 0;
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const Params& params = rows[r];
+      if (params.size() != index.size()) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return Internal("metadata: row " + std::to_string(r) + " has " +
+                        std::to_string(params.size()) + " parameters, expected " +
+                        std::to_string(index.size()));
+      }
+      if (r > 0) {
+        for (size_t i = 0; i < params.size(); ++i) {
+          const Value& v = params[i];
+          int idx = index[i];
+          if (std::holds_alternative<std::monostate>(v)) sqlite3_bind_null(st, idx);
+          else if (auto p = std::get_if<int64_t>(&v)) sqlite3_bind_int64(st, idx, *p);
+          else if (auto p = std::get_if<double>(&v)) sqlite3_bind_double(st, idx, *p);
+          else {
+            auto& s = std::get<std::string>(v);
+            sqlite3_bind_text(st, idx, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+          }
+        }
+      }
+      int rc;
+      while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      }
+      sqlite3_reset(st);
+      if (rc != SQLITE_DONE) {
+        Status s = SqliteError(db_, rc, "metadata write (row " + std::to_string(r) + ")");
+        sqlite3_clear_bindings(st);
+        return s;
+      }
+      changed += sqlite3_changes(db_);
+    }
+    sqlite3_clear_bindings(st);
+    return changed;
   }
 
   Result<Rows> Query(std::string_view sql, const Params& params) override {

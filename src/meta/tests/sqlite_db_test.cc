@@ -57,6 +57,36 @@ TEST_F(SqliteDbTest, ConstraintErrorsMapToCodes) {
   EXPECT_EQ(wrong.status().code(), Code::kInternal);
 }
 
+TEST_F(SqliteDbTest, ExecManyInsertsEveryRowAndStopsAtTheFirstError) {
+  std::vector<Params> rows;
+  for (int i = 0; i < 100; ++i) {
+    rows.push_back({"p" + std::to_string(i), "n" + std::to_string(i), int64_t{i}});
+  }
+  Status s = db_->Transact([&](Tx& tx) -> Status {
+    auto n = tx.ExecMany("INSERT INTO projects(id, name, create_time) VALUES ($1, $2, $3)", rows);
+    if (!n.ok()) return n.status();
+    EXPECT_EQ(*n, 100);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto rows2 = db_->Query("SELECT id, create_time FROM projects WHERE id = 'p73'");
+  ASSERT_TRUE(rows2.ok());
+  ASSERT_EQ(rows2->size(), 1u);
+  EXPECT_EQ((*rows2)[0].Int(1), 73);
+  // A duplicate in the middle: the error names the row, the transaction rolls back.
+  std::vector<Params> dup = {{std::string("q1"), std::string("nq1"), int64_t{1}},
+                             {std::string("p5"), std::string("nq2"), int64_t{2}}};
+  s = db_->Transact([&](Tx& tx) -> Status {
+    return tx.ExecMany("INSERT INTO projects(id, name, create_time) VALUES ($1, $2, $3)", dup)
+        .status();
+  });
+  EXPECT_EQ(s.code(), Code::kAlreadyExists);
+  EXPECT_NE(s.message().find("row 1"), std::string::npos) << s.message();
+  auto q1 = db_->Query("SELECT id FROM projects WHERE id = 'q1'");
+  ASSERT_TRUE(q1.ok());
+  EXPECT_TRUE(q1->empty());
+}
+
 TEST_F(SqliteDbTest, TransactionRollsBackOnError) {
   Status s = db_->Transact([](Tx& tx) -> Status {
     OA_TRY(tx.Exec("INSERT INTO projects(id, name, create_time) VALUES ('a', 'a', 1)").status());

@@ -44,6 +44,17 @@ class Tx {
   // kFailedPrecondition on a foreign-key or CHECK violation.
   virtual Result<int64_t> Exec(std::string_view sql, const Params& params = {}) = 0;
   virtual Result<Rows> Query(std::string_view sql, const Params& params = {}) = 0;
+  // Runs one statement once per element of `rows` (bulk inserts: the statement is prepared and
+  // its placeholders resolved once). Returns the rows changed in all; stops at the first error.
+  virtual Result<int64_t> ExecMany(std::string_view sql, const std::vector<Params>& rows) {
+    int64_t n = 0;
+    for (const Params& p : rows) {
+      auto r = Exec(sql, p);
+      if (!r.ok()) return r.status();
+      n += *r;
+    }
+    return n;
+  }
 };
 
 class Database {

@@ -1,0 +1,516 @@
+// The data service on a real SQLite store and the local object store: imports (manifest with its
+// quirks, directories), listing with filters and paging, labeling with validation, labels,
+// versions with a split, export, and what a crash mid-import leaves (nothing visible).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+
+#include "base/clock.h"
+#include "base/io.h"
+#include "data/data.h"
+#include "formats/manifest.h"
+#include "meta/meta.h"
+#include "objstore/objstore.h"
+#include "tasks/tasks.h"
+
+namespace openarts::data {
+namespace {
+
+namespace fs = std::filesystem;
+using formats::ManifestAnnotation;
+
+class DataServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("openarts_data_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto db = meta::Open({.url = "sqlite:" + (dir_ / "meta.db").string()});
+    ASSERT_TRUE(db.ok()) << db.status().message();
+    db_ = std::move(*db);
+    auto store = objstore::Open({.url = "file://" + (dir_ / "objects").string()});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    objects_ = std::move(*store);
+    for (const char* b : {"dsin", "dsout", "dsexp"}) ASSERT_TRUE(objects_->CreateBucket({.name = b}).ok());
+    StartService();
+  }
+  void TearDown() override {
+    if (tasks_) tasks_->Stop();
+    service_.reset();
+    tasks_.reset();
+    fs::remove_all(dir_);
+  }
+  void StartService() {
+    auto t = tasks::Create(*db_, clock_, {.max_concurrency = 1, .poll_interval_ms = 20});
+    ASSERT_TRUE(t.ok());
+    tasks_ = std::move(*t);
+    auto s = Create(*db_, *objects_, *tasks_, clock_);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    service_ = std::move(*s);
+    ASSERT_TRUE(tasks_->Start().ok());
+  }
+  void Put(const std::string& bucket, const std::string& key, const std::string& data) {
+    StringSource src(data);
+    ASSERT_TRUE(objects_->Put(bucket, key, src).ok());
+  }
+  std::string Get(const std::string& bucket, const std::string& key) {
+    auto h = objects_->Get(bucket, key);
+    if (!h.ok()) return "<missing " + key + ">";
+    std::string out(h->info.size, '\0');
+    (void)h->reader->ReadAt(0, out.data(), out.size());
+    return out;
+  }
+  Dataset Make(int type, const std::string& name = "ds") {
+    CreateDatasetRequest r;
+    r.name = name;
+    r.type = type;
+    r.input_path = "obs://dsin/" + name + "/";
+    r.output_path = "obs://dsout/" + name + "/";
+    auto d = service_->CreateDataset(caller_, r);
+    EXPECT_TRUE(d.ok()) << d.status().message();
+    return *d;
+  }
+  Dataset Fresh(const Dataset& d) { return *service_->GetDataset(d.project_id, d.id); }
+  ImportReport ImportManifest(const Dataset& d, const std::string& key, const std::string& text) {
+    Put("dsin", key, text);
+    ImportRequest r;
+    r.path = "obs://dsin/" + key;
+    r.format = "manifest";
+    auto rep = service_->Import(d, r);
+    EXPECT_TRUE(rep.ok()) << rep.status().message();
+    return rep.ok() ? *rep : ImportReport{};
+  }
+  std::vector<Sample> All(const Dataset& d, SampleQuery q = {}) {
+    std::vector<Sample> out;
+    q.limit = 3;  // several pages
+    while (true) {
+      auto page = service_->ListSamples(d, q);
+      EXPECT_TRUE(page.ok()) << page.status().message();
+      if (!page.ok()) break;
+      for (auto& s : page->samples) out.push_back(s);
+      if (page->next_marker.empty()) break;
+      q.marker = page->next_marker;
+    }
+    return out;
+  }
+
+  FakeClock clock_;
+  fs::path dir_;
+  std::unique_ptr<meta::Database> db_;
+  std::unique_ptr<objstore::ObjectStore> objects_;
+  std::unique_ptr<tasks::TaskService> tasks_;
+  std::unique_ptr<DataService> service_;
+  Caller caller_{"u1", "alice", "p1", "0"};
+};
+
+// Classification lines with the spec's quirks: lowercase usage, hard as a string, property as a
+// JSON string, underscore aliases, leading spaces kept, a BOM, CRLF, a blank line, no final
+// newline; plus two bad lines.
+const char* kClassification =
+    "\xEF\xBB\xBF{\"source\":\"s3://dsin/cls/a.jpg\",\"usage\":\"train\",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"cat\",\"annotated_by\":\"human\",\"creation_time\":\"2019-01-23 11:30:30\"}]}\r\n"
+    "{\"source\":\"s3://dsin/cls/b.jpg\",\"usage\":\"EVAL\",\"hard\":\"true\",\"hard-coefficient\":0.8,\"annotation\":[{\"type\":\"image_classification\",\"name\":\" dog\",\"property\":\"{\\\"color\\\":\\\"white\\\"}\"}]}\n"
+    "\n"
+    "{\"source\":\"s3://dsin/cls/c.jpg\"}\n"
+    "{\"source\":\"s3://dsin/cls/d.jpg\",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"cat\"},{\"type\":\"modelarts/image_classification\",\"name\":\"animal\",\"confidence\":0.8,\"annotated-by\":\"modelarts/active-learning\"}]}\n"
+    "not json\n"
+    "{\"source\":\"s3://dsin/cls/e.jpg\",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"cat\",\"confidence\":7}]}\n"
+    "{\"source\":\"s3://dsin/cls/a.jpg\"}";
+
+TEST_F(DataServiceTest, ManifestImportCountsRejectsAndLabels) {
+  Dataset d = Make(0);
+  ImportReport r = ImportManifest(d, "cls.manifest", kClassification);
+  EXPECT_EQ(r.added, 4);
+  EXPECT_EQ(r.rejected, 3);
+  EXPECT_EQ(r.annotated, 3);
+  ASSERT_EQ(r.rejected_items.size(), 3u);
+  EXPECT_EQ(r.rejected_items[0].where, "cls.manifest:6");
+  EXPECT_EQ(r.rejected_items[1].where, "cls.manifest:7");
+  EXPECT_NE(r.rejected_items[1].reason.find("confidence"), std::string::npos) << r.rejected_items[1].reason;
+  EXPECT_EQ(r.rejected_items[2].where, "cls.manifest:8");
+  EXPECT_NE(r.rejected_items[2].reason.find("cls.manifest:1"), std::string::npos) << r.rejected_items[2].reason;
+
+  Dataset f = Fresh(d);
+  EXPECT_EQ(f.sample_count, 4);
+  EXPECT_EQ(f.labeled_count, 3);
+  EXPECT_EQ(f.unlabeled_count, 1);
+  std::map<std::string, int64_t> counts;
+  for (const Label& l : f.labels) counts[l.name] = l.sample_count;
+  EXPECT_EQ(counts, (std::map<std::string, int64_t>{{"cat", 2}, {" dog", 1}, {"animal", 1}}));
+
+  auto all = All(f);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].source, "s3://dsin/cls/a.jpg");
+  EXPECT_EQ(all[0].usage, formats::Usage::kTrain);
+  EXPECT_EQ(all[1].manifest.annotations.at(0).name, " dog");  // byte-exact
+  EXPECT_EQ(all[1].manifest.annotations.at(0).property["color"], "white");
+  EXPECT_TRUE(all[1].hard);
+  EXPECT_EQ(all[2].state, SampleState::kUnlabeled);
+  EXPECT_EQ(all[3].manifest.annotations.size(), 2u);
+  EXPECT_EQ(all[3].manifest.annotations[1].annotated_by, "modelarts/active-learning");
+  std::set<std::string> ids;
+  for (auto& s : all) ids.insert(s.id);
+  EXPECT_EQ(ids.size(), 4u);
+  EXPECT_EQ(all[0].id.size(), 32u);
+
+  // Filters: state, label (any of), usage, hard, search.
+  SampleQuery q;
+  q.state = SampleState::kUnlabeled;
+  EXPECT_EQ(All(f, q).size(), 1u);
+  q = {};
+  q.labels = {"cat"};
+  auto cats = All(f, q);
+  ASSERT_EQ(cats.size(), 2u);
+  EXPECT_EQ(cats[0].source, "s3://dsin/cls/a.jpg");
+  EXPECT_EQ(cats[1].source, "s3://dsin/cls/d.jpg");
+  q.labels = {"cat", "animal", " dog"};
+  EXPECT_EQ(All(f, q).size(), 3u);
+  q = {};
+  q.usage = formats::Usage::kEval;
+  EXPECT_EQ(All(f, q).size(), 1u);
+  q = {};
+  q.hard = true;
+  EXPECT_EQ(All(f, q).size(), 1u);
+  q = {};
+  q.search = "c.jpg";
+  EXPECT_EQ(All(f, q).size(), 1u);
+  q = {};
+  q.labels = {"nope"};
+  EXPECT_EQ(service_->ListSamples(f, q).status().code(), Code::kNotFound);
+  // Counts come with the page.
+  q = {};
+  q.labels = {"cat"};
+  q.limit = 1;
+  auto page = service_->ListSamples(f, q);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 2);
+  EXPECT_FALSE(page->next_marker.empty());
+  q = {};
+  q.state = SampleState::kLabeled;
+  q.limit = 1;
+  page = service_->ListSamples(f, q);
+  EXPECT_EQ(page->total, 3);
+}
+
+TEST_F(DataServiceTest, ReimportUpdatesInsteadOfDuplicating) {
+  Dataset d = Make(0);
+  ImportManifest(d, "one.manifest",
+                 "{\"source\":\"s3://dsin/x/1.jpg\"}\n{\"source\":\"s3://dsin/x/2.jpg\",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"a\"}]}\n");
+  ImportReport r = ImportManifest(
+      d, "two.manifest",
+      "{\"source\":\"s3://dsin/x/1.jpg\",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"b\"}]}\n"
+      "{\"source\":\"s3://dsin/x/2.jpg\"}\n{\"source\":\"s3://dsin/x/3.jpg\"}\n");
+  EXPECT_EQ(r.added, 1);
+  EXPECT_EQ(r.updated, 1);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  Dataset f = Fresh(d);
+  EXPECT_EQ(f.sample_count, 3);
+  EXPECT_EQ(f.labeled_count, 2);
+  std::map<std::string, int64_t> counts;
+  for (const Label& l : f.labels) counts[l.name] = l.sample_count;
+  EXPECT_EQ(counts, (std::map<std::string, int64_t>{{"a", 1}, {"b", 1}}));
+  SampleQuery q;
+  q.labels = {"b"};
+  auto b = All(f, q);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].source, "s3://dsin/x/1.jpg");
+}
+
+TEST_F(DataServiceTest, NothingValidFailsWithModelArts4340AndLeavesNothing) {
+  Dataset d = Make(0);
+  Put("dsin", "bad.manifest", "nope\n{\"usage\":\"TRAIN\"}\n");
+  ImportRequest r;
+  r.path = "obs://dsin/bad.manifest";
+  r.format = "manifest";
+  auto rep = service_->Import(d, r);
+  ASSERT_FALSE(rep.ok());
+  EXPECT_NE(rep.status().message().find("ModelArts.4340"), std::string::npos) << rep.status().message();
+  EXPECT_NE(rep.status().message().find("bad.manifest:1"), std::string::npos) << rep.status().message();
+  EXPECT_EQ(Fresh(d).sample_count, 0);
+}
+
+TEST_F(DataServiceTest, CrashMidImportLeavesNothingVisibleAndIsPurgedOnStart) {
+  Dataset d = Make(0);
+  ImportManifest(d, "a.manifest", "{\"source\":\"s3://dsin/x/1.jpg\"}\n");
+  // What a killed import leaves: rows above the watermark (written by a batch, never published).
+  auto rows = db_->Query("SELECT seq, visible_no FROM datasets WHERE id = $1", {d.id});
+  ASSERT_TRUE(rows.ok());
+  int64_t seq = (*rows)[0].Int(0), visible = (*rows)[0].Int(1);
+  ASSERT_TRUE(db_->Exec("INSERT INTO dataset_samples(no, state, source, create_time, update_time) VALUES ($1, 0, 'obs://dsin/ghost.jpg', 1, 1)",
+                        {(seq << 40) | (visible + 1)})
+                  .ok());
+  ASSERT_TRUE(db_->Exec("UPDATE datasets SET next_no = next_no + 1 WHERE seq = $1", {seq}).ok());
+  EXPECT_EQ(All(Fresh(d)).size(), 1u);  // invisible already
+  tasks_->Stop();
+  service_.reset();
+  StartService();  // the restart purges
+  auto left = db_->Query("SELECT COUNT(*) FROM dataset_samples WHERE source = 'obs://dsin/ghost.jpg'");
+  EXPECT_EQ((*left)[0].Int(0), 0);
+  auto nn = db_->Query("SELECT next_no, visible_no FROM datasets WHERE seq = $1", {seq});
+  EXPECT_EQ((*nn)[0].Int(0), (*nn)[0].Int(1));
+}
+
+const char* kVoc =
+    "<annotation><folder>det</folder><filename>img1.jpg</filename><source><database>Unknown</database></source>"
+    "<size><width>100</width><height>80</height><depth>3</depth></size><segmented>0</segmented>"
+    "<object><name>bag</name><pose>Unspecified</pose><truncated>0</truncated><occluded>0</occluded><difficult>0</difficult>"
+    "<bndbox><xmin>10</xmin><ymin>10</ymin><xmax>50</xmax><ymax>40</ymax></bndbox></object>"
+    "<object><name>boots</name><pose>Unspecified</pose><truncated>0</truncated><occluded>0</occluded><difficult>1</difficult>"
+    "<polygon><x1>60</x1><y1>10</y1><x2>90</x2><y2>10</y2><x3>90</x3><y3>70</y3></polygon></object></annotation>";
+
+TEST_F(DataServiceTest, DetectionManifestWithRelativeVocRoundTripsThroughPublishAndExport) {
+  Dataset d = Make(1, "det");
+  Put("dsin", "det/voc/img1.xml", kVoc);
+  ImportReport r = ImportManifest(
+      d, "det/det.manifest",
+      "{\"source\":\"s3://dsin/det/img1.jpg\",\"usage\":\"TRAIN\",\"annotation\":[{\"type\":\"modelarts/object_detection\",\"annotation-loc\":\"./voc/img1.xml\",\"annotation-format\":\"PASCAL VOC\"}]}\n"
+      "{\"source\":\"s3://dsin/det/img2.jpg\",\"annotation\":[{\"type\":\"modelarts/object_detection\",\"annotation-loc\":\"./voc/missing.xml\"}]}\n");
+  EXPECT_EQ(r.added, 1);
+  ASSERT_EQ(r.rejected, 1);
+  EXPECT_NE(r.rejected_items[0].reason.find("missing.xml"), std::string::npos);
+  Dataset f = Fresh(d);
+  auto all = All(f);
+  ASSERT_EQ(all.size(), 1u);
+  Json labels = all[0].ToJson()["labels"];
+  ASSERT_EQ(labels.size(), 2u);
+  EXPECT_EQ(labels[0]["name"], "bag");
+  EXPECT_EQ(labels[0]["property"]["@modelarts:shape"], "bndbox");
+  EXPECT_EQ(labels[0]["property"]["@modelarts:feature"], Json::parse("[[10,10],[50,40]]"));
+  EXPECT_EQ(labels[1]["property"]["@modelarts:shape"], "polygon");
+
+  // Labeling: a box outside the image is refused, naming the object; a good one is stored.
+  SampleLabelsUpdate u;
+  u.sample_id = all[0].id;
+  ManifestAnnotation a = all[0].manifest.annotations[0];
+  a.extra["voc"]["objects"][0]["shape"]["points"] = Json::parse("[[10,10],[150,40]]");
+  u.annotations = {a};
+  Status bad = service_->UpdateSamples(f, {u});
+  EXPECT_EQ(bad.code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.message().find("object[1]"), std::string::npos) << bad.message();
+  a.extra["voc"]["objects"][0]["shape"]["points"] = Json::parse("[[10,10],[60,40]]");
+  a.extra["voc"]["objects"][0]["name"] = "bag2";
+  u.annotations = {a};
+  ASSERT_TRUE(service_->UpdateSamples(f, {u}).ok());
+  f = Fresh(d);
+  std::map<std::string, int64_t> counts;
+  for (const Label& l : f.labels) counts[l.name] = l.sample_count;
+  EXPECT_EQ(counts, (std::map<std::string, int64_t>{{"bag", 0}, {"bag2", 1}, {"boots", 1}}));
+
+  // Publish: the manifest and its VOC files land in the output path; re-importing the version
+  // into a new dataset reproduces the annotations.
+  auto v = service_->PublishVersion(f, {});
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(v->name, "V001");
+  EXPECT_EQ(v->manifest_path, "obs://dsout/det/det-" + d.id + "/annotation/V001/V001.manifest");
+  std::string manifest = Get("dsout", "det/det-" + d.id + "/annotation/V001/V001.manifest");
+  EXPECT_NE(manifest.find("\"annotation-loc\":\"s3://dsout/det/det-" + d.id + "/annotation/V001/annotations/img1.xml\""),
+            std::string::npos)
+      << manifest;
+  std::string xml = Get("dsout", "det/det-" + d.id + "/annotation/V001/annotations/img1.xml");
+  EXPECT_NE(xml.find("<name>bag2</name>"), std::string::npos) << xml;
+  // Within a minute: ModelArts.4370.
+  auto again = service_->PublishVersion(f, {});
+  EXPECT_NE(again.status().message().find("ModelArts.4370"), std::string::npos);
+
+  Dataset d2 = Make(1, "det2");
+  ImportRequest ir;
+  ir.path = "obs://dsout/det/det-" + d.id + "/annotation/V001/V001.manifest";
+  ir.format = "manifest";
+  auto r2 = service_->Import(d2, ir);
+  ASSERT_TRUE(r2.ok()) << r2.status().message();
+  EXPECT_EQ(r2->added, 1);
+  auto all2 = All(Fresh(d2));
+  ASSERT_EQ(all2.size(), 1u);
+  auto all1 = All(Fresh(d));
+  EXPECT_EQ(all2[0].ToJson()["labels"], all1[0].ToJson()["labels"]);
+  EXPECT_EQ(all2[0].manifest.annotations[0].extra["voc"], all1[0].manifest.annotations[0].extra["voc"]);
+
+  // Export: never into the input or output path (ModelArts.4358); a manifest elsewhere.
+  ExportRequest er;
+  er.path = "obs://dsout/det/sub/";
+  EXPECT_NE(service_->Export(f, er).status().message().find("ModelArts.4358"), std::string::npos);
+  er.path = "obs://dsin/";
+  EXPECT_NE(service_->Export(f, er).status().message().find("ModelArts.4358"), std::string::npos);
+  er.path = "obs://dsexp/det/";
+  auto ex = service_->Export(f, er);
+  ASSERT_TRUE(ex.ok()) << ex.status().message();
+  EXPECT_EQ((*ex)["total_sample_count"], 1);
+  std::string exported = Get("dsexp", "det/det.manifest");
+  EXPECT_NE(exported.find("\"source\":\"s3://dsin/det/img1.jpg\""), std::string::npos) << exported;
+  EXPECT_EQ(Get("dsexp", "det/annotations/img1.xml"), xml);
+}
+
+TEST_F(DataServiceTest, TextEntitiesAreValidatedInCodePointsAndTripletsNeedTheirEntities) {
+  Dataset ner = Make(101, "ner");
+  ImportReport r = ImportManifest(
+      ner, "ner.manifest",
+      "{\"source\":\"content://华为总部位于深圳\",\"annotation\":[{\"type\":\"modelarts/text_entity\",\"name\":\"Org\",\"property\":{\"@modelarts:start_index\":0,\"@modelarts:end_index\":2}},{\"type\":\"modelarts/text_entity\",\"name\":\"Location\",\"property\":{\"@modelarts:start_index\":6,\"@modelarts:end_index\":8}}]}\n"
+      // 8 code points: an end of 18 (the UTF-8 byte offset) is past the end.
+      "{\"source\":\"content://华为总部位于深圳!\",\"annotation\":[{\"type\":\"modelarts/text_entity\",\"name\":\"Location\",\"property\":{\"@modelarts:start_index\":6,\"@modelarts:end_index\":18}}]}\n");
+  EXPECT_EQ(r.added, 1);
+  ASSERT_EQ(r.rejected, 1);
+  EXPECT_NE(r.rejected_items[0].reason.find("past the end of the text (9 code points)"), std::string::npos)
+      << r.rejected_items[0].reason;
+
+  Dataset tri = Make(102, "tri");
+  r = ImportManifest(
+      tri, "tri.manifest",
+      "{\"source\":\"content://\\\"Three Body\\\" is a series of long science fiction novels created by Liu Cix.\",\"annotation\":[{\"type\":\"modelarts/text_entity\",\"name\":\"Person\",\"id\":\"E1\",\"property\":{\"@modelarts:start_index\":67,\"@modelarts:end_index\":74}},{\"type\":\"modelarts/text_entity\",\"name\":\"Book\",\"id\":\"E2\",\"property\":{\"@modelarts:start_index\":0,\"@modelarts:end_index\":12}},{\"type\":\"modelarts/text_triplet\",\"name\":\"Author\",\"id\":\"R1\",\"property\":{\"@modelarts:from\":\"E1\",\"@modelarts:to\":\"E2\"}}]}\n"
+      "{\"source\":\"content://x y\",\"annotation\":[{\"type\":\"modelarts/text_triplet\",\"name\":\"Author\",\"id\":\"R1\",\"property\":{\"@modelarts:from\":\"E1\",\"@modelarts:to\":\"E9\"}}]}\n");
+  EXPECT_EQ(r.added, 1);
+  ASSERT_EQ(r.rejected, 1);
+  EXPECT_NE(r.rejected_items[0].reason.find("ModelArts.4414"), std::string::npos) << r.rejected_items[0].reason;
+  Dataset f = Fresh(tri);
+  std::map<std::string, int> types;
+  for (const Label& l : f.labels) types[l.name] = l.type;
+  EXPECT_EQ(types, (std::map<std::string, int>{{"Person", 103}, {"Book", 103}, {"Author", 102}}));
+  // An entity used by a relation cannot be deleted (ModelArts.4415).
+  Status del = service_->DeleteLabels(f, {"Person"}, 0);
+  EXPECT_NE(del.message().find("ModelArts.4415"), std::string::npos) << del.message();
+  EXPECT_EQ(All(Fresh(tri))[0].manifest.annotations.size(), 3u);
+}
+
+TEST_F(DataServiceTest, RenameIsOneRowAndDeleteRemovesEverywhere) {
+  Dataset d = Make(0);
+  ImportManifest(d, "cls.manifest", kClassification);
+  Dataset f = Fresh(d);
+  ASSERT_TRUE(service_->RenameLabels(f, {{"cat", "kitten"}}).ok());
+  EXPECT_EQ(service_->RenameLabels(f, {{"kitten", "animal"}}).code(), Code::kAlreadyExists);
+  EXPECT_NE(service_->RenameLabels(f, {{"nope", "x"}}).message().find("ModelArts.4410"), std::string::npos);
+  SampleQuery q;
+  q.labels = {"kitten"};
+  auto k = All(f, q);
+  ASSERT_EQ(k.size(), 2u);
+  EXPECT_EQ(k[0].manifest.annotations[0].name, "kitten");
+  // Delete with policy 1: samples left without labels go too.
+  ASSERT_TRUE(service_->DeleteLabels(f, {"kitten"}, 1).ok());
+  f = Fresh(d);
+  EXPECT_EQ(f.sample_count, 3);  // a.jpg had only "cat"
+  for (const Label& l : f.labels) EXPECT_NE(l.name, "kitten");
+  auto all = All(f);
+  for (const auto& s : all) {
+    for (const auto& a : s.manifest.annotations) EXPECT_NE(a.name, "kitten");
+  }
+  EXPECT_EQ(f.labeled_count, 2);  // b (dog) and d (animal)
+}
+
+TEST_F(DataServiceTest, PublishSplitsLabeledSamplesPerLabel) {
+  Dataset d = Make(0);
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    text += "{\"source\":\"s3://dsin/s/" + std::to_string(i) + ".jpg\",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"" +
+            (i < 60 ? "a" : "b") + "\"}]}\n";
+  }
+  text += "{\"source\":\"s3://dsin/s/unlabeled.jpg\"}\n";
+  ImportManifest(d, "s.manifest", text);
+  PublishRequest p;
+  p.train_ratio = 0.8;
+  auto v = service_->PublishVersion(Fresh(d), p);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(v->total_sample_count, 101);
+  EXPECT_EQ(v->annotated_sample_count, 100);
+  EXPECT_EQ(v->train_count, 80);  // 48 of a + 32 of b
+  EXPECT_EQ(v->eval_count, 20);
+  auto parsed = formats::ParseManifest(Get("dsout", "ds/ds-" + d.id + "/annotation/V001/V001.manifest"), "v");
+  ASSERT_TRUE(parsed.ok());
+  int train_a = 0;
+  for (const auto& s : *parsed) {
+    if (!s.annotations.empty() && s.annotations[0].name == "a" && s.usage == formats::Usage::kTrain) ++train_a;
+  }
+  EXPECT_EQ(train_a, 48);
+  // Splitting is refused where the matrix does not allow it.
+  Dataset seg = Make(3, "seg");
+  EXPECT_NE(service_->PublishVersion(seg, p).status().message().find("ModelArts.4342"), std::string::npos);
+  auto versions = service_->ListVersions(Fresh(d));
+  ASSERT_EQ(versions->size(), 1u);
+  EXPECT_EQ(Fresh(d).current_version_id, v->id);
+}
+
+TEST_F(DataServiceTest, DirectoryImportsFollowTheConventions) {
+  // imageNet folders and x.txt label files.
+  Dataset d = Make(0, "dir");
+  Put("dsin", "dir/cat/1.jpg", "x");
+  Put("dsin", "dir/dog/sub/2.png", "x");
+  Put("dsin", "dir/3.jpg", "x");
+  Put("dsin", "dir/3.txt", "cat\ncute\n");
+  Put("dsin", "dir/readme.md", "not an image");
+  ImportRequest r;
+  r.path = "obs://dsin/dir/";
+  r.format = "dir";
+  auto rep = service_->Import(d, r);
+  ASSERT_TRUE(rep.ok()) << rep.status().message();
+  EXPECT_EQ(rep->added, 3);
+  std::map<std::string, std::vector<std::string>> got;
+  for (const auto& s : All(Fresh(d))) {
+    for (const auto& a : s.manifest.annotations) got[s.source].push_back(*a.name);
+  }
+  EXPECT_EQ(got, (std::map<std::string, std::vector<std::string>>{
+                     {"obs://dsin/dir/3.jpg", {"cat", "cute"}},
+                     {"obs://dsin/dir/cat/1.jpg", {"cat"}},
+                     {"obs://dsin/dir/dog/sub/2.png", {"sub"}}}));
+
+  // Text classification, text and labels on one line (Tab, then ",").
+  Dataset t = Make(100, "txt");
+  Put("dsin", "txt/a.txt", "I like it\tpositive\nbad,very\tnegative,angry\n\nno label\n");
+  r.path = "obs://dsin/txt/";
+  rep = service_->Import(t, r);
+  ASSERT_TRUE(rep.ok()) << rep.status().message();
+  EXPECT_EQ(rep->added, 3);
+  auto texts = All(Fresh(t));
+  ASSERT_EQ(texts.size(), 3u);
+  EXPECT_EQ(texts[1].source, "content://bad,very");
+  ASSERT_EQ(texts[1].manifest.annotations.size(), 2u);
+  EXPECT_EQ(texts[1].manifest.annotations[1].name, "angry");
+  EXPECT_EQ(texts[2].state, SampleState::kUnlabeled);
+
+  // PASCAL VOC pairs.
+  Dataset det = Make(1, "vocdir");
+  Put("dsin", "vocdir/img1.jpg", "x");
+  Put("dsin", "vocdir/img1.xml", kVoc);
+  r.path = "obs://dsin/vocdir/";
+  rep = service_->Import(det, r);
+  ASSERT_TRUE(rep.ok()) << rep.status().message();
+  EXPECT_EQ(rep->annotated, 1);
+  EXPECT_EQ(Fresh(det).labels.size(), 2u);
+}
+
+TEST_F(DataServiceTest, ImportRunsAsATaskAndOneAtATime) {
+  Dataset d = Make(0);
+  Put("dsin", "t.manifest", "{\"source\":\"s3://dsin/1.jpg\"}\n");
+  Json body = {{"import_path", "obs://dsin/t.manifest"}, {"import_type", 1}};
+  auto t = service_->SubmitImport(d, body, caller_);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  auto done = tasks_->WaitFor(t->id, 10000);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->status, tasks::TaskStatus::kSucceeded) << done->error;
+  EXPECT_EQ(done->result["added_sample_count"], 1);
+  auto list = service_->ListTasks(d, kImportTaskType);
+  ASSERT_EQ(list->size(), 1u);
+  // Bad bodies name the field.
+  auto bad = service_->SubmitImport(d, Json{{"import_type", 1}}, caller_);
+  EXPECT_NE(bad.status().message().find("import_path"), std::string::npos);
+}
+
+TEST_F(DataServiceTest, CreateRejectsOverlappingPathsAndBadTypes) {
+  CreateDatasetRequest r;
+  r.name = "x";
+  r.type = 0;
+  r.input_path = "obs://dsin/a/";
+  r.output_path = "obs://dsin/a/out/";
+  EXPECT_NE(service_->CreateDataset(caller_, r).status().message().find("work_path"), std::string::npos);
+  r.output_path = "obs://nobucket/x/";
+  EXPECT_NE(service_->CreateDataset(caller_, r).status().message().find("nobucket"), std::string::npos);
+  auto dec = DecodeCreateDataset(Json{{"dataset_name", "x"}, {"dataset_type", 7}, {"work_path", "/dsout/x/"},
+                                      {"data_sources", Json::array({Json{{"data_path", "/dsin/x/"}}})}});
+  EXPECT_NE(dec.status().message().find("dataset_type"), std::string::npos);
+  dec = DecodeCreateDataset(Json{{"dataset_name", "x"}, {"dataset_type", 1}, {"work_path", "/dsout/x/"},
+                                 {"data_sources", Json::array({Json{{"data_path", "/dsin/x"}}})}});
+  ASSERT_TRUE(dec.ok()) << dec.status().message();
+  EXPECT_EQ(dec->input_path, "obs://dsin/x/");
+  EXPECT_EQ(dec->output_path, "obs://dsout/x/");
+}
+
+}  // namespace
+}  // namespace openarts::data
