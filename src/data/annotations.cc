@@ -235,6 +235,21 @@ Result<VocAnnotation> VocFromJson(const Json& j) {
   }
 }
 
+std::optional<int64_t> Utf16ToCodePoint(std::string_view text, int64_t utf16) {
+  int64_t units = 0, points = 0;
+  size_t i = 0;
+  while (units < utf16) {
+    if (i >= text.size()) return std::nullopt;
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    units += len == 4 ? 2 : 1;
+    i += len;
+    ++points;
+  }
+  if (units != utf16) return std::nullopt;  // inside a surrogate pair
+  return points;
+}
+
 std::optional<std::string_view> ContentText(std::string_view source) {
   constexpr std::string_view kContent = "content://";
   if (!source.starts_with(kContent)) return std::nullopt;

@@ -105,7 +105,9 @@ Json ImportReport::ToJson() const {
           {"rejected_sample_count", rejected},
           {"annotated_sample_count", annotated},
           {"rejected_items", std::move(items)},
-          {"warnings", warnings}};
+          {"warnings", warnings},
+          {"timing", {{"parse_seconds", parse_seconds}, {"write_seconds", write_seconds},
+                      {"commit_seconds", commit_seconds}}}};
 }
 
 Json Version::ToJson() const {

@@ -96,6 +96,10 @@ Result<std::vector<formats::ManifestAnnotation>> DecodePreds(std::string_view pr
 // triplet relations naming existing entities (ModelArts.4414), audio segments ordered.
 Status ValidateAnnotations(const formats::ManifestSample& s, int dataset_type);
 
+// UTF-16 code-unit offset → code-point offset in `text`; nullopt inside a surrogate pair or past
+// the end.
+std::optional<int64_t> Utf16ToCodePoint(std::string_view text, int64_t utf16);
+
 // The text of a text sample ("content://..." sources); nullopt for other sources.
 std::optional<std::string_view> ContentText(std::string_view source);
 

@@ -371,4 +371,89 @@ Result<std::optional<SampleState>> ParseSampleStateFilter(std::string_view s) {
                          "__AUTO_ANNOTATION__ (to be confirmed); got \"" + std::string(s) + "\"");
 }
 
+Result<std::optional<SampleState>> DecodeSampleState(std::string_view s) { return ParseSampleStateFilter(s); }
+
+Result<std::optional<formats::Usage>> DecodeUsage(std::string_view s) {
+  std::string u = AsciiLower(s);
+  if (u.empty()) return std::optional<formats::Usage>();
+  if (u == "train") return std::optional<formats::Usage>(formats::Usage::kTrain);
+  if (u == "eval") return std::optional<formats::Usage>(formats::Usage::kEval);
+  if (u == "test") return std::optional<formats::Usage>(formats::Usage::kTest);
+  if (u == "inference") return std::optional<formats::Usage>(formats::Usage::kInference);
+  return InvalidArgument("sample_usage: one of TRAIN, EVAL, TEST, INFERENCE; got \"" + std::string(s) + "\"");
+}
+
+Result<std::vector<SampleLabelsUpdate>> DecodeSampleUpdates(const Json& body, const Dataset& ds) {
+  auto samples = body.find("samples");
+  if (samples == body.end() || !samples->is_array() || samples->empty()) {
+    return Field("samples", "required: [{\"sample_id\": ..., \"labels\": [...]}]");
+  }
+  if (samples->size() > 1000) return Field("samples", "at most 1000 per call");
+  OA_ASSIGN_OR_RETURN(auto unit, OptString(body, "offset_unit"));
+  if (unit && *unit != "code_point" && *unit != "utf16") {
+    return Field("offset_unit", "\"code_point\" (default) or \"utf16\"");
+  }
+  std::vector<SampleLabelsUpdate> out;
+  for (size_t i = 0; i < samples->size(); ++i) {
+    const Json& s = (*samples)[i];
+    std::string f = "samples[" + std::to_string(i) + "]";
+    if (!s.is_object()) return Field(f, "expected an object");
+    SampleLabelsUpdate u;
+    OA_ASSIGN_OR_RETURN(auto id, OptString(s, "sample_id"));
+    if (!id) return Field(f + ".sample_id", "required");
+    u.sample_id = *id;
+    u.utf16_offsets = unit && *unit == "utf16";
+    auto labels = s.find("labels");
+    if (labels != s.end()) {
+      OA_ASSIGN_OR_RETURN(u.annotations, AnnotationsFromSampleLabels(*labels, ds.type, f + ".labels"));
+      OA_ASSIGN_OR_RETURN(auto w, OptInt(s, "width"));
+      OA_ASSIGN_OR_RETURN(auto h, OptInt(s, "height"));
+      for (auto& a : u.annotations) {
+        auto voc = a.extra.find("voc");
+        if (voc == a.extra.end()) continue;
+        (*voc)["width"] = w.value_or(0);
+        (*voc)["height"] = h.value_or(0);
+      }
+      // A detection sample whose every box was removed: no annotation at all.
+      std::erase_if(u.annotations, [](const formats::ManifestAnnotation& a) {
+        return a.extra.contains("voc") && a.extra.at("voc")["objects"].empty();
+      });
+    }
+    OA_ASSIGN_OR_RETURN(auto usage_s, OptString(s, "sample_usage"));
+    if (usage_s) {
+      OA_ASSIGN_OR_RETURN(auto usage, DecodeUsage(*usage_s));
+      u.usage = usage.value_or(formats::Usage::kUnset);
+    }
+    OA_ASSIGN_OR_RETURN(u.hard, OptBool(s, "hard"));
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+Result<std::vector<Label>> DecodeLabelList(const Json& body, int dataset_type) {
+  OA_ASSIGN_OR_RETURN(auto labels, DecodeLabels(body, "labels"));
+  if (labels.empty()) return Field("labels", "required: [{\"name\": ..., \"type\": ...}]");
+  (void)dataset_type;  // the service checks the types against the dataset
+  return labels;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> DecodeRenames(const Json& body) {
+  auto labels = body.find("labels");
+  if (labels == body.end() || !labels->is_array() || labels->empty()) {
+    return Field("labels", "required: [{\"name\": old, \"property\": {\"@modelarts:rename_to\": new}}]");
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t i = 0; i < labels->size(); ++i) {
+    const Json& l = (*labels)[i];
+    std::string f = "labels[" + std::to_string(i) + "]";
+    if (!l.is_object() || !l.contains("name") || !l["name"].is_string()) return Field(f + ".name", "required");
+    const Json prop = l.value("property", Json::object());
+    if (!prop.is_object() || !prop.contains("@modelarts:rename_to") || !prop["@modelarts:rename_to"].is_string()) {
+      return Field(f + ".property.@modelarts:rename_to", "required: the new name");
+    }
+    out.emplace_back(l["name"].get<std::string>(), prop["@modelarts:rename_to"].get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace openarts::data

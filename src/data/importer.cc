@@ -6,6 +6,7 @@
 // The manifest path is a two-stage pipeline: one thread parses and encodes chunk i+1 while the
 // calling thread writes chunk i, so a 1,000,000-line manifest imports in seconds.
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <unordered_map>
 
@@ -25,20 +26,26 @@ using meta::Value;
 
 namespace {
 
+double Seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 constexpr size_t kMaxRejectedItems = 1000;
 constexpr size_t kChunkBytes = 4 << 20;
 
 // One input item: a sample, or the reason it was rejected.
 struct Candidate {
-  std::string where;
+  std::string where;                 // set for directory items; manifest lines use `line`
+  const std::string* file = nullptr;  // the manifest's name, with `line`
+  int64_t line = 0;
   Result<ManifestSample> sample = InvalidArgument("unset");
+  std::string Where() const { return file ? *file + ":" + std::to_string(line) : where; }
 };
 
 struct EncodedRow {
   int64_t number = 0;       // 0 until numbered
   int64_t existing_no = 0;  // an existing sample (update)
   StoredSample stored;
-  std::string where;
 };
 
 std::string_view Extension(std::string_view key) {
@@ -128,12 +135,18 @@ class Ingest {
 
   // Stage A (any one thread at a time): validation, label ids, dedupe against the file.
   std::vector<EncodedRow> Encode(std::vector<Candidate> items) {
+    double t0 = Seconds();
+    struct Timer {
+      double t0;
+      double& acc;
+      ~Timer() { acc += Seconds() - t0; }
+    } timer{t0, encode_seconds_};
     std::vector<EncodedRow> out;
     out.reserve(items.size());
     LabelResolver resolve = [this](const std::string& name, int type) { return Resolve(name, type); };
     for (Candidate& c : items) {
       if (!c.sample.ok()) {
-        Reject(c.where, c.sample.status().message());
+        Reject(c.Where(), c.sample.status().message());
         continue;
       }
       ManifestSample& s = *c.sample;
@@ -147,7 +160,7 @@ class Ingest {
       for (ManifestAnnotation& a : s.annotations) {
         Status st = InlineVoc(svc_.objects_, a);
         if (!st.ok()) {
-          Reject(c.where, st.message());
+          Reject(c.Where(), st.message());
           bad = true;
           break;
         }
@@ -155,24 +168,24 @@ class Ingest {
       if (bad) continue;
       Status v = ValidateAnnotations(s, ds_.type);
       if (!v.ok()) {
-        Reject(c.where, v.message());
+        Reject(c.Where(), v.message());
         continue;
       }
       auto enc = EncodeSample(std::move(s), ds_.type, resolve);
       if (!enc.ok()) {
-        Reject(c.where, enc.status().message());
+        Reject(c.Where(), enc.status().message());
         continue;
       }
-      // Dedupe inside this import.
+      // Dedupe inside this import (by a 64-bit hash of the source; the first item wins).
       uint64_t h = std::hash<std::string>()(enc->source);
-      auto [it, fresh] = seen_.try_emplace(h, c.where);
+      auto [it, fresh] = seen_.try_emplace(h, seen_items_.size());
       if (!fresh) {
-        Reject(c.where, "the same source as " + it->second + "; each object is one sample");
+        Reject(c.Where(), "the same source as " + seen_items_[it->second].Where() + "; each object is one sample");
         continue;
       }
+      seen_items_.push_back({c.where, c.file, c.line, Status::Ok()});
       EncodedRow row;
       row.stored = std::move(*enc);
-      row.where = std::move(c.where);
       out.push_back(std::move(row));
     }
     return out;
@@ -181,6 +194,12 @@ class Ingest {
   // Stage B (the writing thread): new samples go in above the watermark; updates wait for the
   // final commit.
   Status Write(std::vector<EncodedRow> rows) {
+    double t0 = Seconds();
+    struct Timer {
+      double t0;
+      double& acc;
+      ~Timer() { acc += Seconds() - t0; }
+    } timer{t0, report_.write_seconds};
     std::vector<Params> samples, label_keys;
     samples.reserve(rows.size());
     int64_t now = svc_.clock_.NowMillis();
@@ -195,17 +214,17 @@ class Ingest {
       }
       r.number = ++next_;
       int64_t key = SampleKey(ds_.seq, r.number);
-      const StoredSample& s = r.stored;
-      samples.push_back({key, int64_t{static_cast<int>(s.state)}, int64_t{s.usage}, int64_t{s.hard ? 1 : 0},
-                         s.hard_coefficient ? Value{*s.hard_coefficient} : Value{}, int64_t{s.sample_type},
-                         s.source, s.doc.empty() ? Value{} : Value{s.doc}, now, now});
+      StoredSample& s = r.stored;
+      sources_.emplace_back(SourceHash40(s.source), key);
       for (int64_t id : s.label_ids) {
         label_keys.push_back({LabelKey(id, r.number)});
         ++label_delta_[id];
       }
-      sources_.emplace_back(SourceHash40(s.source), key);
+      samples.push_back({key, int64_t{static_cast<int>(s.state)}, int64_t{s.usage}, int64_t{s.hard ? 1 : 0},
+                         s.hard_coefficient ? Value{*s.hard_coefficient} : Value{}, int64_t{s.sample_type},
+                         std::move(s.source), s.doc.empty() ? Value{} : Value{std::move(s.doc)}, now, now});
       ++report_.added;
-      if (s.state == SampleState::kLabeled) {
+      if (std::get<int64_t>(samples.back()[1]) == static_cast<int>(SampleState::kLabeled)) {
         ++labeled_delta_;
         ++report_.annotated;
       }
@@ -222,6 +241,12 @@ class Ingest {
 
   // Publishes everything at once.
   Status Commit() {
+    double t0 = Seconds();
+    struct Timer {
+      double t0;
+      double& acc;
+      ~Timer() { acc += Seconds() - t0; }
+    } timer{t0, report_.commit_seconds};
     OA_ASSIGN_OR_RETURN(LabelMap current, svc_.LoadLabels(ds_.seq));
     std::sort(sources_.begin(), sources_.end());
     int64_t now = svc_.clock_.NowMillis();
@@ -296,7 +321,14 @@ class Ingest {
     }
   }
 
-  ImportReport& report() { return report_; }
+  ImportReport& report() {
+    report_.parse_seconds = encode_seconds_ + parse_seconds_;
+    return report_;
+  }
+  void AddParseSeconds(double s) {
+    std::lock_guard lock(mu_);
+    parse_seconds_ += s;
+  }
   int64_t unchanged() const { return unchanged_; }
 
  private:
@@ -343,11 +375,20 @@ class Ingest {
   std::mutex mu_;
   LabelMap labels_;
   std::vector<int64_t> created_labels_;
-  std::unordered_map<uint64_t, std::string> seen_;
+  struct Seen {
+    std::string where;
+    const std::string* file;
+    int64_t line;
+    Status unused;
+    std::string Where() const { return file ? *file + ":" + std::to_string(line) : where; }
+  };
+  std::unordered_map<uint64_t, size_t> seen_;
+  std::vector<Seen> seen_items_;
   std::vector<std::pair<uint64_t, int64_t>> sources_;
   std::vector<EncodedRow> updates_;
   std::unordered_map<int64_t, int64_t> label_delta_;
   int64_t labeled_delta_ = 0, to_confirm_delta_ = 0, unchanged_ = 0;
+  double encode_seconds_ = 0, parse_seconds_ = 0;
   ImportReport report_;
 };
 
@@ -367,7 +408,8 @@ std::vector<Candidate> ParseManifestChunk(std::string_view text, int64_t first_l
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!TrimWhitespace(line).empty()) {
       Candidate c;
-      c.where = name + ":" + std::to_string(line_no);
+      c.file = &name;
+      c.line = line_no;
       c.sample = formats::ParseManifestLine(line, name, line_no, options);
       out.push_back(std::move(c));
     }
@@ -445,8 +487,11 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
       return std::pair{std::move(buf), first};
     };
     auto encode_async = [&](std::string chunk, int64_t first) {
-      return std::async(std::launch::async, [&ingest, chunk = std::move(chunk), first, name, mo]() {
-        return ingest.Encode(ParseManifestChunk(chunk, first, name, mo));
+      return std::async(std::launch::async, [&ingest, chunk = std::move(chunk), first, &name, &mo]() {
+        double t0 = Seconds();
+        auto candidates = ParseManifestChunk(chunk, first, name, mo);
+        ingest.AddParseSeconds(Seconds() - t0);
+        return ingest.Encode(std::move(candidates));
       });
     };
     OA_ASSIGN_OR_RETURN(auto c0, next_chunk());

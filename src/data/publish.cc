@@ -257,6 +257,82 @@ Status DataServiceImpl::DeleteVersion(const Dataset& ds, const std::string& vers
   });
 }
 
+namespace {
+
+// Copies an object to a local file (streamed; the parent directories are made).
+Status DownloadTo(objstore::ObjectStore& objects, const objstore::ObsUri& uri, const std::string& path) {
+  OA_ASSIGN_OR_RETURN(auto h, objects.Get(uri.bucket, uri.key));
+  OA_TRY(MakeDirs(std::filesystem::path(path).parent_path(), 0755));
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Unavailable("cannot write " + path);
+  std::string buf(1 << 20, '\0');
+  uint64_t off = 0;
+  while (off < h.info.size) {
+    OA_ASSIGN_OR_RETURN(size_t n, h.reader->ReadAt(off, buf.data(), buf.size()));
+    if (n == 0) break;
+    out.write(buf.data(), static_cast<std::streamsize>(n));
+    off += n;
+  }
+  out.close();
+  if (!out) return Unavailable("cannot write " + path);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DataServiceImpl::MaterializeVersion(const Dataset& ds, const std::string& version_id,
+                                           const std::string& dir) {
+  OA_ASSIGN_OR_RETURN(Version v, GetVersion(ds, version_id));
+  OA_ASSIGN_OR_RETURN(auto muri, objstore::ParseObsUri(v.manifest_path));
+  OA_ASSIGN_OR_RETURN(auto h, objects_.Get(muri.bucket, muri.key));
+  std::ofstream out(dir + "/" + v.name + ".manifest", std::ios::binary | std::ios::trunc);
+  if (!out) return Unavailable("cannot write " + dir + "/" + v.name + ".manifest");
+  std::unordered_map<std::string, int> used;
+  // Line by line, a megabyte at a time.
+  std::string buf, chunk(1 << 20, '\0');
+  uint64_t off = 0;
+  int64_t line_no = 0;
+  auto handle = [&](std::string_view line) -> Status {
+    ++line_no;
+    if (TrimWhitespace(line).empty()) return Status::Ok();
+    OA_ASSIGN_OR_RETURN(ManifestSample s, formats::ParseManifestLine(line, v.manifest_path, line_no));
+    if (auto uri = objstore::ParseObsUri(s.source); uri.ok() && objstore::IsObsUri(s.source)) {
+      std::string rel = "data/" + uri->bucket + "/" + uri->key;
+      OA_TRY(DownloadTo(objects_, *uri, dir + "/" + rel));
+      s.source = rel;
+    }
+    for (ManifestAnnotation& a : s.annotations) {
+      if (!a.annotation_loc || !objstore::IsObsUri(*a.annotation_loc)) continue;
+      OA_ASSIGN_OR_RETURN(auto uri, objstore::ParseObsUri(*a.annotation_loc));
+      std::string base = Basename(uri.key);
+      int n = used[base]++;
+      std::string rel = "annotations/" + (n ? StripExt(base) + "_" + std::to_string(n) + ".xml" : base);
+      OA_TRY(DownloadTo(objects_, uri, dir + "/" + rel));
+      a.annotation_loc = rel;
+    }
+    std::string l = formats::WriteManifestLine(s);
+    out.write(l.data(), static_cast<std::streamsize>(l.size()));
+    out.put('\n');
+    return Status::Ok();
+  };
+  while (off < h.info.size) {
+    OA_ASSIGN_OR_RETURN(size_t n, h.reader->ReadAt(off, chunk.data(), chunk.size()));
+    if (n == 0) break;
+    off += n;
+    buf.append(chunk.data(), n);
+    size_t start = 0, nl;
+    while ((nl = buf.find('\n', start)) != std::string::npos) {
+      OA_TRY(handle(std::string_view(buf).substr(start, nl - start)));
+      start = nl + 1;
+    }
+    buf.erase(0, start);
+  }
+  if (!buf.empty()) OA_TRY(handle(buf));
+  out.close();
+  if (!out) return Unavailable("cannot write the manifest into " + dir);
+  return Status::Ok();
+}
+
 Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& req,
                                      const std::function<void(double)>& progress) {
   OA_ASSIGN_OR_RETURN(Dataset ds, GetDataset(ds_in.project_id, ds_in.id, false));

@@ -552,6 +552,23 @@ Status DataServiceImpl::UpdateSamples(const Dataset& ds, const std::vector<Sampl
           return InvalidArgument(f + ": the image size is unknown; send width and height with the labels");
         }
       }
+      if (u.utf16_offsets) {
+        auto text = ContentText(cur.source);
+        for (size_t k = 0; k < next.annotations.size(); ++k) {
+          Json& p = next.annotations[k].property;
+          if (!text || !p.is_object()) continue;
+          for (const char* key : {"@modelarts:start_index", "@modelarts:end_index"}) {
+            if (!p.contains(key) || !p[key].is_number_integer()) continue;
+            auto cp = Utf16ToCodePoint(*text, p[key].get<int64_t>());
+            if (!cp) {
+              return InvalidArgument(f + ".labels[" + std::to_string(k) + "].property." + key +
+                                     ": UTF-16 offset " + std::to_string(p[key].get<int64_t>()) +
+                                     " splits a character or lies past the end of the text");
+            }
+            p[key] = *cp;
+          }
+        }
+      }
       if (u.usage) next.usage = *u.usage;
       if (u.hard) next.hard = *u.hard;
       Status v = ValidateAnnotations(next, ds.type);

@@ -54,6 +54,8 @@ class DataServiceImpl final : public DataService {
   Result<std::vector<Version>> ListVersions(const Dataset& ds) override;
   Result<Version> GetVersion(const Dataset& ds, const std::string& version_id) override;
   Status DeleteVersion(const Dataset& ds, const std::string& version_id) override;
+  Status MaterializeVersion(const Dataset& ds, const std::string& version_id,
+                            const std::string& dir) override;
 
   Result<Json> Export(const Dataset& ds, const ExportRequest& req,
                       const std::function<void(double)>& progress) override;

@@ -181,7 +181,7 @@ class Service final : public JobService {
                              "input (--input NAME=obs://...)");
     }
     OA_TRY(CheckFits(spec));
-    OA_TRY(CheckSources(spec));
+    OA_TRY(CheckSources(spec, who.project_id));
     // Versions are chosen one job at a time: one more than any in storage and any held by an
     // unfinished job with the same output (it has not uploaded yet). The job is in active_
     // before the lock is released, and leaves it only after its upload.
@@ -489,7 +489,7 @@ class Service final : public JobService {
   }
 
   // Pre-submit checks (spec §13): the code and the boot file exist, inputs are not empty.
-  Status CheckSources(const JobSpec& spec) {
+  Status CheckSources(const JobSpec& spec, const std::string& project_id) {
     if (spec.code_dir.rfind("file://", 0) == 0) {
       const std::string dir = spec.code_dir.substr(7);
       if (!fs::is_directory(dir)) {
@@ -515,6 +515,16 @@ class Service final : public JobService {
       }
     }
     for (size_t i = 0; i < spec.inputs.size(); ++i) {
+      if (!spec.inputs[i].dataset_id.empty()) {
+        std::string f = "algorithm.inputs[" + std::to_string(i) + "].remote.dataset";
+        if (!opts_.check_dataset) {
+          return InvalidArgument(f + ": this daemon has no data service; use remote.obs.obs_url");
+        }
+        Status ds = opts_.check_dataset(project_id, spec.inputs[i].dataset_id,
+                                        spec.inputs[i].dataset_version_id);
+        if (!ds.ok()) return InvalidArgument(f + ": " + ds.message());
+        continue;
+      }
       OA_ASSIGN_OR_RETURN(auto uri, objstore::ParseObsUri(spec.inputs[i].obs_url));
       auto nonempty = NonEmpty(uri);
       if (!nonempty.ok() || !*nonempty) {
@@ -801,7 +811,14 @@ class Service final : public JobService {
           "[worker-0][time used: " + Seconds(clock_.NowMillis() - t0) + "] Download code finished.");
     for (size_t i = 0; i < spec.inputs.size(); ++i) {
       const int64_t t1 = clock_.NowMillis();
-      OA_TRY(Download(spec.inputs[i].obs_url, dirs.input(i)));
+      if (!spec.inputs[i].dataset_id.empty()) {
+        if (!opts_.stage_dataset) return Unavailable("dataset inputs need the data service");
+        OA_TRY(MakeDirs(dirs.input(i), 0755));
+        OA_TRY(opts_.stage_dataset(a.project_id, spec.inputs[i].dataset_id, spec.inputs[i].dataset_version_id,
+                                   dirs.input(i)));
+      } else {
+        OA_TRY(Download(spec.inputs[i].obs_url, dirs.input(i)));
+      }
       Event(a.id, "Info", "Task",
             "[worker-0][time used: " + Seconds(clock_.NowMillis() - t1) +
                 "] Download training input(parameter name: " + spec.inputs[i].name + ") finished.");

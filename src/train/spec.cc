@@ -63,11 +63,22 @@ Result<IoEntry> DecodeIo(const Json& j, const std::string& path, bool output) {
   if (!remote) return InvalidArgument(path + ".remote: required ({\"obs\":{\"obs_url\":\"obs://...\"}})");
   OA_ASSIGN_OR_RETURN(const Json* obs, GetOptObject(*remote, "obs", path + ".remote"));
   if (!obs) {
-    if (remote->contains("dataset")) {
-      return InvalidArgument(path + ".remote.dataset: dataset inputs need the data service, which "
-                             "this installation does not have yet; use remote.obs.obs_url");
+    OA_ASSIGN_OR_RETURN(const Json* dataset, GetOptObject(*remote, "dataset", path + ".remote"));
+    if (dataset && !output) {
+      OA_ASSIGN_OR_RETURN(e.dataset_id, GetString(*dataset, "id", path + ".remote.dataset"));
+      OA_ASSIGN_OR_RETURN(e.dataset_version_id, OptStr(*dataset, "version_id", path + ".remote.dataset"));
+      if (e.dataset_version_id.empty()) {
+        OA_ASSIGN_OR_RETURN(e.dataset_version_id, OptStr(*dataset, "version_name", path + ".remote.dataset"));
+      }
+      if (e.dataset_version_id.empty()) {
+        return InvalidArgument(path + ".remote.dataset.version_id: required (a published version: "
+                               "ma-cli dataset versions -i " + e.dataset_id + ")");
+      }
+      return e;
     }
-    return InvalidArgument(path + ".remote.obs: required");
+    if (dataset) return InvalidArgument(path + ".remote.dataset: outputs go to remote.obs.obs_url");
+    return InvalidArgument(path + ".remote.obs: required ({\"obs\":{\"obs_url\":\"obs://...\"}} or "
+                           "{\"dataset\":{\"id\":...,\"version_id\":...}})");
   }
   OA_ASSIGN_OR_RETURN(e.obs_url, GetString(*obs, "obs_url", path + ".remote.obs"));
   OA_TRY(CheckObsUrl(path + ".remote.obs.obs_url", e.obs_url, false));
@@ -537,6 +548,9 @@ Json JobSpec::ToJson() const {
     Json out = Json::array();
     for (const auto& e : list) {
       Json j = {{"name", e.name}, {"remote", {{"obs", {{"obs_url", e.obs_url}}}}}, {"access", e.access}};
+      if (!e.dataset_id.empty()) {
+        j["remote"] = {{"dataset", {{"id", e.dataset_id}, {"version_id", e.dataset_version_id}}}};
+      }
       if (!e.local_dir.empty()) j["local_dir"] = e.local_dir;
       if (output && e.download) j["mode"] = "download";
       out.push_back(j);

@@ -50,7 +50,9 @@ class Catalog {
 
 struct IoEntry {
   std::string name;
-  std::string obs_url;    // obs://bucket/prefix/ (or s3://)
+  std::string obs_url;    // obs://bucket/prefix/ (or s3://); "" for a dataset input
+  std::string dataset_id;          // inputs: remote.dataset {id, version_id}
+  std::string dataset_version_id;  // version id or name ("V001")
   std::string local_dir;  // "" = the default layout
   std::string access = "argument";  // argument | env
   bool download = false;  // outputs: pre-download existing content (incremental training)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "base/clock.h"
@@ -72,6 +73,10 @@ class DataServiceTest : public ::testing::Test {
     auto d = service_->CreateDataset(caller_, r);
     EXPECT_TRUE(d.ok()) << d.status().message();
     return *d;
+  }
+  static std::string ReadLocal(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
   }
   Dataset Fresh(const Dataset& d) { return *service_->GetDataset(d.project_id, d.id); }
   ImportReport ImportManifest(const Dataset& d, const std::string& key, const std::string& text) {
@@ -326,6 +331,20 @@ TEST_F(DataServiceTest, DetectionManifestWithRelativeVocRoundTripsThroughPublish
   auto all1 = All(Fresh(d));
   EXPECT_EQ(all2[0].ToJson()["labels"], all1[0].ToJson()["labels"]);
   EXPECT_EQ(all2[0].manifest.annotations[0].extra["voc"], all1[0].manifest.annotations[0].extra["voc"]);
+
+  // A training job's view of the version: relative paths, the objects and VOC files beside.
+  Put("dsin", "det/img1.jpg", "JPEGBYTES");
+  fs::path local = dir_ / "job-input";
+  fs::create_directories(local);
+  ASSERT_TRUE(service_->MaterializeVersion(f, "V001", local.string()).ok());
+  auto staged = formats::ParseManifest(ReadLocal(local / "V001.manifest"), "staged");
+  ASSERT_TRUE(staged.ok()) << staged.status().message();
+  ASSERT_EQ(staged->size(), 1u);
+  EXPECT_EQ((*staged)[0].source, "data/dsin/det/img1.jpg");
+  EXPECT_EQ((*staged)[0].annotations[0].annotation_loc, "annotations/img1.xml");
+  EXPECT_EQ(ReadLocal(local / "data/dsin/det/img1.jpg"), "JPEGBYTES");
+  EXPECT_EQ(ReadLocal(local / "annotations/img1.xml"), xml);
+  EXPECT_EQ(service_->MaterializeVersion(f, "V009", local.string()).code(), Code::kNotFound);
 
   // Export: never into the input or output path (ModelArts.4358); a manifest elsewhere.
   ExportRequest er;

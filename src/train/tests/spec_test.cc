@@ -87,6 +87,25 @@ TEST(SpecTest, CustomImagesDerivedFromPresetEnginesRunLocally) {
   EXPECT_NE(ErrorOf(b).find("not available on the local backend"), std::string::npos);
 }
 
+TEST(SpecTest, DatasetVersionInputs) {
+  Json b = Body();
+  b["algorithm"]["inputs"][0]["remote"] = Json::parse(R"({"dataset": {"id": "ds1", "version_id": "V001"}})");
+  auto s = DecodeJobSpec(b, Catalog::Default());
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->inputs[0].dataset_id, "ds1");
+  EXPECT_EQ(s->inputs[0].dataset_version_id, "V001");
+  EXPECT_EQ(s->inputs[0].obs_url, "");
+  auto again = DecodeJobSpec(s->ToJson(), Catalog::Default());
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->inputs[0].dataset_id, "ds1");
+  b["algorithm"]["inputs"][0]["remote"] = Json::parse(R"({"dataset": {"id": "ds1"}})");
+  EXPECT_NE(ErrorOf(b).find("algorithm.inputs[0].remote.dataset.version_id: required"), std::string::npos)
+      << ErrorOf(b);
+  b = Body();
+  b["algorithm"]["outputs"][0]["remote"] = Json::parse(R"({"dataset": {"id": "ds1", "version_id": "V001"}})");
+  EXPECT_NE(ErrorOf(b).find("outputs go to remote.obs.obs_url"), std::string::npos) << ErrorOf(b);
+}
+
 TEST(SpecTest, ShellQuote) {
   EXPECT_EQ(ShellQuote("/a/b_c-1.txt"), "/a/b_c-1.txt");
   EXPECT_EQ(ShellQuote("a b"), "'a b'");

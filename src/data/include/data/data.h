@@ -176,6 +176,8 @@ struct ImportReport {
   int64_t added = 0, updated = 0, rejected = 0, annotated = 0;
   std::vector<RejectedItem> rejected_items;  // the first 1,000, in input order
   std::vector<std::string> warnings;         // "12 circles dropped: YOLO has boxes only"
+  // Where the time went (seconds of thread time per stage; parsing overlaps writing).
+  double parse_seconds = 0, write_seconds = 0, commit_seconds = 0;
   Json ToJson() const;
 };
 
@@ -188,7 +190,23 @@ struct SampleLabelsUpdate {
   std::vector<formats::ManifestAnnotation> annotations;  // replaces the sample's annotations
   std::optional<formats::Usage> usage;
   std::optional<bool> hard;
+  // Named-entity offsets in UTF-16 code units (what a browser's JavaScript strings count) rather
+  // than Unicode code points (what the manifest stores); converted against the sample's text.
+  bool utf16_offsets = false;
 };
+
+// Decoders of the sample and label bodies (ModelArts shapes); kInvalidArgument naming the field.
+// {"samples":[{"sample_id", "labels":[{name, type, id, property}], "sample_usage", "hard",
+//   "width", "height"}], "offset_unit": "code_point" (default) | "utf16"}
+Result<std::vector<SampleLabelsUpdate>> DecodeSampleUpdates(const Json& body, const Dataset& ds);
+// {"labels":[{name, type, property, attributes}]}
+Result<std::vector<Label>> DecodeLabelList(const Json& body, int dataset_type);
+// {"labels":[{name, property:{"@modelarts:rename_to": new}}]} → (old, new)
+Result<std::vector<std::pair<std::string, std::string>>> DecodeRenames(const Json& body);
+// `sample_state` query values (__ALL__ = labeled, a ModelArts quirk; __NONE__; __AUTO_ANNOTATION__).
+Result<std::optional<SampleState>> DecodeSampleState(std::string_view s);
+// TRAIN / EVAL / TEST / INFERENCE, any case.
+Result<std::optional<formats::Usage>> DecodeUsage(std::string_view s);
 
 struct Version {
   std::string id;             // 32 hex
@@ -299,6 +317,11 @@ class DataService {
   virtual Result<std::vector<Version>> ListVersions(const Dataset& ds) = 0;
   virtual Result<Version> GetVersion(const Dataset& ds, const std::string& version_id) = 0;
   virtual Status DeleteVersion(const Dataset& ds, const std::string& version_id) = 0;
+  // Writes a version into a local directory for a training job: `<dir>/<V>.manifest` whose
+  // sources and annotation-locs are relative paths, the objects under `<dir>/data/<bucket>/<key>`
+  // and the VOC files under `<dir>/annotations/`. Text samples stay inline.
+  virtual Status MaterializeVersion(const Dataset& ds, const std::string& version_id,
+                                    const std::string& dir) = 0;
 
   // Export (spec §10). Runs synchronously; SubmitExport queues it as a task.
   virtual Result<Json> Export(const Dataset& ds, const ExportRequest& req,

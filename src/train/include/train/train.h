@@ -93,6 +93,16 @@ struct Options {
   int staging_threads = 4;        // workers: staging, starting, stopping, uploading
   int run_uid = 1000, run_gid = 1000;
   exec::LogOptions log;
+  // Dataset-version inputs (algorithm.inputs[].remote.dataset {id, version_id}): `check_dataset`
+  // validates at submit (an error naming what is missing), `stage_dataset` writes the version —
+  // its manifest, annotation files and the objects it names — into the input directory. Unset:
+  // such inputs are refused at submit.
+  std::function<Status(const std::string& project_id, const std::string& dataset_id,
+                       const std::string& version_id)>
+      check_dataset;
+  std::function<Status(const std::string& project_id, const std::string& dataset_id,
+                       const std::string& version_id, const std::string& dir)>
+      stage_dataset;
 };
 
 class JobService {
