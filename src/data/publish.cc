@@ -428,6 +428,12 @@ void DataServiceImpl::RegisterTasks() {
                         Import(ds, req, [&](double f) { (void)ctx.ReportProgress(f); }));
     return report.ToJson();
   }, resumable);
+  tasks_.Register(std::string(kAutoLabelTaskType), [this](tasks::TaskContext& ctx) -> Result<Json> {
+    const Json& p = ctx.task().params;
+    OA_ASSIGN_OR_RETURN(Dataset ds, GetDataset(p.at("project_id").get<std::string>(),
+                                               p.at("dataset_id").get<std::string>(), false));
+    return AutoLabel(ds, p.at("request"), [&](double f) { (void)ctx.ReportProgress(f); });
+  }, resumable);
   tasks_.Register(std::string(kExportTaskType), [this](tasks::TaskContext& ctx) -> Result<Json> {
     const Json& p = ctx.task().params;
     OA_ASSIGN_OR_RETURN(Dataset ds, GetDataset(p.at("project_id").get<std::string>(),
@@ -435,6 +441,25 @@ void DataServiceImpl::RegisterTasks() {
     OA_ASSIGN_OR_RETURN(ExportRequest req, DecodeExportRequest(p.at("request")));
     return Export(ds, req, [&](double f) { (void)ctx.ReportProgress(f); });
   }, resumable);
+}
+
+Result<tasks::TaskInfo> DataServiceImpl::SubmitAutoLabel(const Dataset& ds, const Json& body,
+                                                         const Caller& caller) {
+  std::string type = body.value("task_type", std::string("auto-label"));
+  if (type != "auto-label") {
+    return InvalidArgument("task_type: only \"auto-label\" (active learning) is available; pre-label needs a "
+                           "model service");
+  }
+  std::string algorithm = body.value("algorithm_type", std::string("fast"));
+  if (algorithm != "fast") return InvalidArgument("algorithm_type: only \"fast\" is available");
+  OA_ASSIGN_OR_RETURN(auto existing, ListTasks(ds, kAutoLabelTaskType));
+  for (const auto& t : existing) {
+    if (t.status == tasks::TaskStatus::kQueued || t.status == tasks::TaskStatus::kRunning) {
+      return FailedPrecondition("ModelArts.4387 an intelligent labeling task is already running: " + t.id);
+    }
+  }
+  Json params = {{"project_id", ds.project_id}, {"dataset_id", ds.id}, {"request", body}};
+  return tasks_.Submit(ds.project_id, ds.workspace_id, std::string(kAutoLabelTaskType), params, caller.user_id);
 }
 
 Result<std::vector<tasks::TaskInfo>> DataServiceImpl::ListTasks(const Dataset& ds, std::string_view type) {

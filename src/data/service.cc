@@ -535,6 +535,7 @@ Status DataServiceImpl::UpdateSamples(const Dataset& ds, const std::vector<Sampl
       // The old stored form, for the label diff.
       ManifestSample old_m = cur.manifest;
       OA_ASSIGN_OR_RETURN(StoredSample old_s, EncodeSample(old_m, ds.type, resolve));
+      old_s.state = cur.state;
       ManifestSample next = cur.manifest;
       next.annotations = u.annotations;
       // Detection: the image size comes from the current annotation or the update itself.

@@ -62,6 +62,10 @@ class DataServiceImpl final : public DataService {
   Result<tasks::TaskInfo> SubmitExport(const Dataset& ds, const Json& body,
                                        const Caller& caller) override;
   Result<std::vector<tasks::TaskInfo>> ListTasks(const Dataset& ds, std::string_view type) override;
+  Result<Json> AutoLabel(const Dataset& ds, const Json& params,
+                         const std::function<void(double)>& progress) override;
+  Result<tasks::TaskInfo> SubmitAutoLabel(const Dataset& ds, const Json& body, const Caller& caller) override;
+  Result<int64_t> ConfirmPredictions(const Dataset& ds, const std::vector<std::string>& ids) override;
 
   // ---- shared by the files of the implementation ----
   struct Fresh {

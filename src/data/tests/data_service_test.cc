@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "base/clock.h"
@@ -529,6 +531,128 @@ TEST_F(DataServiceTest, CreateRejectsOverlappingPathsAndBadTypes) {
   ASSERT_TRUE(dec.ok()) << dec.status().message();
   EXPECT_EQ(dec->input_path, "obs://dsin/x/");
   EXPECT_EQ(dec->output_path, "obs://dsout/x/");
+}
+
+// A 24-bit BMP of w×h pixels, colour (r, g, b) with deterministic noise.
+std::string Bmp(int w, int h, int r, int g, int b, unsigned seed) {
+  int row = (w * 3 + 3) & ~3;
+  std::string out(54 + row * h, '\0');
+  auto put32 = [&](size_t at, uint32_t v) { for (int i = 0; i < 4; ++i) out[at + i] = static_cast<char>(v >> (8 * i)); };
+  out[0] = 'B';
+  out[1] = 'M';
+  put32(2, static_cast<uint32_t>(out.size()));
+  put32(10, 54);
+  put32(14, 40);
+  put32(18, w);
+  put32(22, h);
+  out[26] = 1;
+  out[28] = 24;
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      seed = seed * 1103515245u + 12345u;
+      int n = static_cast<int>((seed >> 16) % 60) - 30;
+      size_t at = 54 + static_cast<size_t>(y) * row + x * 3;
+      out[at] = static_cast<char>(std::clamp(b + n, 0, 255));
+      out[at + 1] = static_cast<char>(std::clamp(g + n, 0, 255));
+      out[at + 2] = static_cast<char>(std::clamp(r + n, 0, 255));
+    }
+  }
+  return out;
+}
+
+TEST_F(DataServiceTest, IntelligentLabelingOfTextPredictsAndConfirms) {
+  Dataset d = Make(100, "al");
+  const char* sports[] = {"the team won the football match", "a great goal in the second half",
+                          "the striker scored twice", "fans cheered as the match ended",
+                          "the coach praised the defence", "a penalty decided the final",
+                          "足球比赛 球队 进球", "the goalkeeper saved a penalty"};
+  const char* food[] = {"add the flour and bake the cake", "simmer the soup with garlic",
+                        "a recipe for fresh pasta", "chop the onions and fry them",
+                        "the bread needs more yeast", "season the sauce with pepper",
+                        "红烧肉 做法 酱油 炒", "whisk the eggs with sugar"};
+  std::string text;
+  for (int i = 0; i < 8; ++i) {
+    text += std::string(sports[i]) + "\tsports\n" + food[i] + "\tfood\n";
+  }
+  text += "the match ended with a late goal\n";
+  text += "bake the bread with flour and yeast\n";
+  text += "球队 进球 比赛\n";
+  Put("dsin", "al/t.txt", text);
+  ImportRequest r;
+  r.path = "obs://dsin/al/";
+  r.format = "dir";
+  ASSERT_TRUE(service_->Import(d, r).ok());
+  // Preconditions first: a dataset type without intelligent labeling.
+  Dataset seg = Make(3, "seg2");
+  EXPECT_EQ(service_->AutoLabel(seg, Json::object()).status().code(), Code::kFailedPrecondition);
+  auto res = service_->AutoLabel(Fresh(d), Json{{"algorithm_type", "fast"}});
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_EQ((*res)["trained_sample_count"], 16);
+  EXPECT_EQ((*res)["predicted_sample_count"], 3);
+  EXPECT_EQ((*res)["hard_sample_count"], 1);
+  Dataset f = Fresh(d);
+  EXPECT_EQ(f.to_confirm_count, 3);
+  SampleQuery q;
+  q.state = SampleState::kToBeConfirmed;
+  auto pending = All(f, q);
+  ASSERT_EQ(pending.size(), 3u);
+  std::map<std::string, std::string> predicted;
+  for (const auto& s : pending) {
+    ASSERT_EQ(s.predictions.size(), 1u);
+    predicted[s.source] = *s.predictions[0].name;
+    EXPECT_GT(*s.predictions[0].confidence, 0.5);
+    EXPECT_EQ(s.predictions[0].annotated_by, "modelarts/active-learning");
+  }
+  EXPECT_EQ(predicted["content://the match ended with a late goal"], "sports");
+  EXPECT_EQ(predicted["content://bake the bread with flour and yeast"], "food");
+  EXPECT_EQ(predicted["content://球队 进球 比赛"], "sports");
+  // Nothing left to predict: ModelArts.4407.
+  EXPECT_NE(service_->AutoLabel(f, Json::object()).status().message().find("ModelArts.4407"), std::string::npos);
+  // Confirming makes them labels.
+  auto n = service_->ConfirmPredictions(f, {pending[0].id, pending[1].id});
+  ASSERT_TRUE(n.ok()) << n.status().message();
+  f = Fresh(d);
+  EXPECT_EQ(f.to_confirm_count, 1);
+  EXPECT_EQ(f.labeled_count, 18);
+  auto s0 = service_->GetSample(f, pending[0].id);
+  EXPECT_EQ(s0->state, SampleState::kLabeled);
+  EXPECT_EQ(s0->manifest.annotations.at(0).annotated_by, "human");
+  EXPECT_TRUE(s0->predictions.empty());
+  EXPECT_EQ(service_->ConfirmPredictions(f, {pending[0].id}).status().code(), Code::kFailedPrecondition);
+}
+
+TEST_F(DataServiceTest, IntelligentLabelingOfImagesNeedsFiveImagesPerLabelAndLearnsColours) {
+  Dataset d = Make(0, "img");
+  std::string manifest;
+  for (int i = 0; i < 8; ++i) {
+    Put("dsin", "img/red" + std::to_string(i) + ".bmp", Bmp(40, 30, 200, 40, 40, i));
+    Put("dsin", "img/blue" + std::to_string(i) + ".bmp", Bmp(40, 30, 30, 60, 210, 100 + i));
+    manifest += "{\"source\":\"s3://dsin/img/red" + std::to_string(i) + ".bmp\"" +
+                (i < 6 ? ",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"red\"}]}\n" : "}\n");
+    manifest += "{\"source\":\"s3://dsin/img/blue" + std::to_string(i) + ".bmp\"" +
+                (i < 6 ? ",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"blue\"}]}\n" : "}\n");
+  }
+  manifest += "{\"source\":\"s3://dsin/img/missing.bmp\"}\n";
+  ImportManifest(d, "img/m.manifest", manifest);
+  auto res = service_->AutoLabel(Fresh(d), Json::object());
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_EQ((*res)["trained_sample_count"], 12);
+  EXPECT_EQ((*res)["predicted_sample_count"], 4);
+  EXPECT_EQ((*res)["unreadable_sample_count"], 1);
+  SampleQuery q;
+  q.state = SampleState::kToBeConfirmed;
+  for (const auto& s : All(Fresh(d), q)) {
+    ASSERT_EQ(s.predictions.size(), 1u);
+    EXPECT_EQ(*s.predictions[0].name, s.source.find("red") != std::string::npos ? "red" : "blue") << s.source;
+  }
+  // Too few labeled images: ModelArts.4406.
+  Dataset small = Make(0, "small");
+  ImportManifest(small, "img/s.manifest",
+                 "{\"source\":\"s3://dsin/img/red0.bmp\",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"red\"}]}\n"
+                 "{\"source\":\"s3://dsin/img/blue0.bmp\",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"blue\"}]}\n"
+                 "{\"source\":\"s3://dsin/img/red7.bmp\"}\n");
+  EXPECT_NE(service_->AutoLabel(Fresh(small), Json::object()).status().message().find("ModelArts.4406"),
+            std::string::npos);
 }
 
 }  // namespace

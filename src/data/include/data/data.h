@@ -251,6 +251,7 @@ struct Options {
 inline constexpr std::string_view kImportTaskType = "data.import";
 inline constexpr std::string_view kExportTaskType = "data.export";
 inline constexpr std::string_view kPublishTaskType = "data.publish";
+inline constexpr std::string_view kAutoLabelTaskType = "data.autolabel";
 
 class DataService {
  public:
@@ -329,6 +330,19 @@ class DataService {
   // Decodes the ModelArts export-task body (ModelArts.4358 / 4384 on a bad one) and queues it.
   virtual Result<tasks::TaskInfo> SubmitExport(const Dataset& ds, const Json& body,
                                                const Caller& caller) = 0;
+  // Intelligent labeling (spec §7), "active learning / fast": trains on the labeled samples,
+  // moves every unlabeled sample it can read to "to be confirmed" with a predicted label and a
+  // confidence, and flags the least confident tenth as hard. Image and text classification
+  // (docs/datasets.md says how). `params`: {task_type "auto-label", algorithm_type "fast"}.
+  // Preconditions as ModelArts.4405 / 4406 / 4407. Returns the task result.
+  virtual Result<Json> AutoLabel(const Dataset& ds, const Json& params,
+                                 const std::function<void(double)>& progress = {}) = 0;
+  // POST /datasets/{id}/tasks: queues it (one at a time: ModelArts.4387 style conflict).
+  virtual Result<tasks::TaskInfo> SubmitAutoLabel(const Dataset& ds, const Json& body,
+                                                  const Caller& caller) = 0;
+  // Confirms predictions: they become the samples' labels (annotated by a person). Many samples
+  // at once for classification; exactly one for object detection. Returns how many.
+  virtual Result<int64_t> ConfirmPredictions(const Dataset& ds, const std::vector<std::string>& ids) = 0;
   // The import / export tasks of a dataset, newest first.
   virtual Result<std::vector<tasks::TaskInfo>> ListTasks(const Dataset& ds, std::string_view type) = 0;
 };
