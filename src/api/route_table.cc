@@ -196,6 +196,7 @@ void RegisterRoutes(http::Router& router, const Deps& deps) {
   RegisterObjectRoutes(t);
   RegisterTaskRoutes(t);
   RegisterTrainingRoutes(t);
+  RegisterDatasetRoutes(t);
 }
 
 }  // namespace openarts::api

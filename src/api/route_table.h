@@ -65,5 +65,6 @@ void RegisterBucketRoutes(RouteTable& t);      // bucket_handlers.cc
 void RegisterObjectRoutes(RouteTable& t);      // object_handlers.cc
 void RegisterTaskRoutes(RouteTable& t);        // task_handlers.cc
 void RegisterTrainingRoutes(RouteTable& t);    // training_handlers.cc
+void RegisterDatasetRoutes(RouteTable& t);     // dataset_handlers.cc
 
 }  // namespace openarts::api

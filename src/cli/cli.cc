@@ -162,6 +162,7 @@ int Main(int argc, char** argv) {
   AddIamCommands(cli);
   AddWorkspaceAndTaskCommands(cli);
   AddMaJobCommands(cli);
+  AddDatasetCommands(cli);
   std::vector<std::string> args(argv, argv + argc);
   RewriteMultiLetterShorts(args);
   std::vector<char*> rewritten;

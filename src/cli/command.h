@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,8 +67,32 @@ void AddObsCommands(Cli& cli);
 void AddIamCommands(Cli& cli);
 void AddWorkspaceAndTaskCommands(Cli& cli);
 void AddMaJobCommands(Cli& cli);  // commands_majob.cc
+void AddDatasetCommands(Cli& cli);  // commands_dataset.cc
 // "-pn"/"-ps" (the manual's two-letter short options) → "--page-num"/"--page-size".
 void RewriteMultiLetterShorts(std::vector<std::string>& args);
+
+// ---- dataset commands' pure pieces (commands_dataset.cc; unit-tested) ----
+// A dataset type by name ("object_detection", "named_entity_recognition", aliases such as "ner")
+// or code ("1"); kInvalidArgument naming `option` and listing the names.
+Result<int> ParseDatasetType(std::string_view text, std::string_view option);
+std::string DatasetTypeName(int code);  // "object_detection"; the number itself when unknown
+// unlabeled | labeled | to-be-confirmed → the API's __NONE__ | __ALL__ | __AUTO_ANNOTATION__.
+Result<std::string> SampleStateFilter(std::string_view text, std::string_view option);
+struct ImportOptions {
+  std::string path, format;  // format "" = decided by the server from the path
+  bool no_annotations = false;
+  std::string sample_separator, label_separator;  // "tab" or one character
+  std::string label_file_mode;                    // "same" | "separate" | ""
+};
+// The ModelArts import-task body; kInvalidArgument naming the option at fault.
+Result<Json> ImportRequestBody(const ImportOptions& options);
+// The report of an import task (its API JSON): status line, counts, at most `max_rejected`
+// rejected items with their reasons, warnings.
+std::vector<std::string> ImportReportLines(const Json& task, size_t max_rejected);
+// The PUT samples body from --set-json text: a whole body ({"samples": [...]}) as is, or a list
+// of labels applied to each of `sample_ids`; `offset_unit` ("" = leave as is) is added.
+Result<Json> SampleUpdateBody(const std::string& text, const std::vector<std::string>& sample_ids,
+                              const std::string& offset_unit);
 
 // ---- output ----
 void PrintJson(const Json& j);

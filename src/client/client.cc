@@ -562,6 +562,173 @@ Result<Client::LogPage> Client::TrainingJobLog(const std::string& id, const std:
   return page;
 }
 
+// ---- datasets ----
+
+namespace {
+
+// "k=v&k2=v2" with each value percent-encoded; empty values are left out.
+std::string Query(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string q;
+  for (const auto& [k, v] : params) {
+    if (v.empty()) continue;
+    q += (q.empty() ? "" : "&") + k + "=" + PercentEncode(v);
+  }
+  return q;
+}
+
+std::string DatasetPath(const std::string& id) { return "/datasets/" + PercentEncode(id); }
+
+// The id of a task-creating reply, or kInternal when the server sent none.
+Result<std::string> TaskIdOf(const Json& reply) {
+  std::string id = Str(reply, "task_id");
+  if (id.empty()) return Internal("the server's reply has no task_id: " + reply.dump());
+  return id;
+}
+
+}  // namespace
+
+Result<Json> Client::CreateDataset(const Json& body) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/datasets"));
+  return Fetch("POST", path, "", body);
+}
+
+Result<Json> Client::ListDatasets(const DatasetListQuery& q) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/datasets"));
+  return Fetch("GET", path,
+               Query({{"search_content", q.search},
+                      {"dataset_type", q.type ? std::to_string(*q.type) : ""},
+                      {"workspace_id", q.workspace_id},
+                      {"offset", std::to_string(q.offset)},
+                      {"limit", std::to_string(q.limit)}}));
+}
+
+Result<Json> Client::GetDataset(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id)));
+  return Fetch("GET", path);
+}
+
+Result<Json> Client::UpdateDataset(const std::string& id, const Json& patch) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id)));
+  return Fetch("PUT", path, "", patch);
+}
+
+Status Client::DeleteDataset(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id)));
+  return Fetch("DELETE", path).status();
+}
+
+Result<std::string> Client::ImportDataset(const std::string& id, const Json& body) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/import-tasks"));
+  OA_ASSIGN_OR_RETURN(Json reply, Fetch("POST", path, "", body));
+  return TaskIdOf(reply);
+}
+
+Result<Json> Client::GetImportTask(const std::string& id, const std::string& task_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/import-tasks/" + PercentEncode(task_id)));
+  return Fetch("GET", path);
+}
+
+Result<Json> Client::ListImportTasks(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/import-tasks"));
+  return Fetch("GET", path);
+}
+
+Result<std::string> Client::ExportDataset(const std::string& id, const Json& body) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/export-tasks"));
+  OA_ASSIGN_OR_RETURN(Json reply, Fetch("POST", path, "", body));
+  return TaskIdOf(reply);
+}
+
+Result<Json> Client::GetExportTask(const std::string& id, const std::string& task_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/export-tasks/" + PercentEncode(task_id)));
+  return Fetch("GET", path);
+}
+
+Result<Json> Client::ListExportTasks(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/export-tasks"));
+  return Fetch("GET", path);
+}
+
+Result<Json> Client::ListSamples(const std::string& id, const SampleListQuery& q) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/data-annotations/samples"));
+  return Fetch("GET", path,
+               Query({{"sample_state", q.sample_state},
+                      {"label_name", q.label_name},
+                      {"sample_usage", q.sample_usage},
+                      {"hard", q.hard ? (*q.hard ? "true" : "false") : ""},
+                      {"search", q.search},
+                      {"marker", q.marker},
+                      {"offset", q.offset > 0 ? std::to_string(q.offset) : ""},
+                      {"limit", std::to_string(q.limit)}}));
+}
+
+Result<Json> Client::GetSample(const std::string& id, const std::string& sample_id) {
+  OA_ASSIGN_OR_RETURN(std::string path,
+                      V2(DatasetPath(id) + "/data-annotations/samples/" + PercentEncode(sample_id)));
+  return Fetch("GET", path);
+}
+
+Result<Json> Client::UpdateSamples(const std::string& id, const Json& body) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/data-annotations/samples"));
+  return Fetch("PUT", path, "", body);
+}
+
+Result<Json> Client::DeleteSamples(const std::string& id, const std::vector<std::string>& sample_ids) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/data-annotations/samples/delete"));
+  return Fetch("POST", path, "", Json{{"samples", sample_ids}});
+}
+
+Status Client::BulkLabel(const std::string& id, const std::vector<std::string>& sample_ids,
+                         const std::string& label, bool add) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/data-annotations/samples/labels"));
+  return Fetch("POST", path, "",
+               Json{{"samples", sample_ids}, {"label_name", label}, {"action", add ? "add" : "remove"}})
+      .status();
+}
+
+Result<Json> Client::ListLabels(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/data-annotations/labels"));
+  return Fetch("GET", path);
+}
+
+Status Client::CreateLabels(const std::string& id, const Json& labels) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/data-annotations/labels"));
+  return Fetch("POST", path, "", Json{{"labels", labels}}).status();
+}
+
+Status Client::RenameLabel(const std::string& id, const std::string& from, const std::string& to) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/data-annotations/labels"));
+  Json label = {{"name", from}, {"property", {{"@modelarts:rename_to", to}}}};
+  return Fetch("PUT", path, "", Json{{"labels", Json::array({label})}}).status();
+}
+
+Status Client::DeleteLabels(const std::string& id, const std::vector<std::string>& names, int delete_policy) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/data-annotations/labels/delete"));
+  Json labels = Json::array();
+  for (const auto& n : names) labels.push_back({{"name", n}});
+  return Fetch("POST", path, "", Json{{"labels", labels}, {"delete_policy", delete_policy}}).status();
+}
+
+Result<Json> Client::PublishVersion(const std::string& id, const Json& body) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/versions"));
+  return Fetch("POST", path, "", body);
+}
+
+Result<Json> Client::ListVersions(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/versions"));
+  return Fetch("GET", path);
+}
+
+Result<Json> Client::GetVersion(const std::string& id, const std::string& version_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/versions/" + PercentEncode(version_id)));
+  return Fetch("GET", path);
+}
+
+Status Client::DeleteVersion(const std::string& id, const std::string& version_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/versions/" + PercentEncode(version_id)));
+  return Fetch("DELETE", path).status();
+}
+
 namespace {
 
 template <typename T>

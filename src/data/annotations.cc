@@ -506,7 +506,14 @@ Result<std::vector<ManifestAnnotation>> AnnotationsFromSampleLabels(const Json& 
       if (!l.is_object() || !l.contains("name") || !l["name"].is_string()) {
         return InvalidArgument(f + ".name: required string");
       }
-      const Json prop = l.value("property", Json::object());
+      const Json prop = l.contains("property") ? l["property"] : Json::object();
+      if (!prop.is_object()) return InvalidArgument(f + ".property: expected an object");
+      if (prop.contains("@modelarts:shape") && !prop["@modelarts:shape"].is_string()) {
+        return InvalidArgument(f + ".property.@modelarts:shape: expected a shape name (bndbox, polygon, ...)");
+      }
+      if (prop.contains("@modelarts:hard") && !prop["@modelarts:hard"].is_boolean()) {
+        return InvalidArgument(f + ".property.@modelarts:hard: expected true or false");
+      }
       std::string shape = prop.value("@modelarts:shape", std::string("bndbox"));
       if (!prop.contains("@modelarts:feature") || !prop["@modelarts:feature"].is_array()) {
         return InvalidArgument(f + ".property.@modelarts:feature: required, e.g. [[x1,y1],[x2,y2]] for a box");
@@ -556,6 +563,9 @@ Result<std::vector<ManifestAnnotation>> AnnotationsFromSampleLabels(const Json& 
     std::string f = std::string(field) + "[" + std::to_string(i) + "]";
     if (!l.is_object()) return InvalidArgument(f + ": expected an object {name, type, property}");
     ManifestAnnotation a;
+    if (l.contains("type") && !l["type"].is_number_integer()) {
+      return InvalidArgument(f + ".type: expected a label type code (e.g. " + std::to_string(dataset_type) + ")");
+    }
     int type = l.value("type", dataset_type);
     a.type = manifest_type;
     if (dataset_type == 102) a.type = type == 102 ? "modelarts/text_triplet" : "modelarts/text_entity";

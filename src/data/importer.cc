@@ -330,6 +330,7 @@ class Ingest {
     parse_seconds_ += s;
   }
   int64_t unchanged() const { return unchanged_; }
+  int64_t pending_updates() const { return static_cast<int64_t>(updates_.size()); }
 
  private:
   Result<int64_t> Resolve(const std::string& name, int type) {
@@ -364,7 +365,11 @@ class Ingest {
 
   void Reject(const std::string& where, const std::string& reason) {
     ++report_.rejected;
-    if (report_.rejected_items.size() < kMaxRejectedItems) report_.rejected_items.push_back({where, reason});
+    if (report_.rejected_items.size() >= kMaxRejectedItems) return;
+    // Parser messages already start with "<file>:<line>: "; say it once.
+    std::string_view r = reason;
+    if (r.starts_with(where + ": ")) r.remove_prefix(where.size() + 2);
+    report_.rejected_items.push_back({where, std::string(r)});
   }
 
   DataServiceImpl& svc_;
@@ -672,7 +677,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
   } else {
     return InvalidArgument("annotation_format: importing " + req.format + " is not available yet");
   }
-  if (st.ok() && ingest.report().added + ingest.report().updated + ingest.unchanged() == 0) {
+  if (st.ok() && ingest.report().added + ingest.pending_updates() == 0) {
     std::string m = "ModelArts.4340 Import path does not contain valid file: " + req.path;
     const auto& items = ingest.report().rejected_items;
     for (size_t i = 0; i < items.size() && i < 3; ++i) m += (i ? "; " : " (") + items[i].where + ": " + items[i].reason;

@@ -355,6 +355,54 @@ Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& 
   if (req.format == "voc" && ds.type != 1 && ds.type != 3 && ds.type != 600) {
     return InvalidArgument("annotation_format: PASCAL VOC exports detection and segmentation datasets");
   }
+  if (!req.version_id.empty()) {
+    // A published version: its manifest as it is, sources and annotation files with the
+    // requested prefix (the VOC files stay with the version).
+    if (req.format != "manifest") {
+      return InvalidArgument("annotation_format: a version exports as its manifest; export the live samples "
+                             "for other formats");
+    }
+    OA_ASSIGN_OR_RETURN(Version v, GetVersion(ds, req.version_id));
+    OA_ASSIGN_OR_RETURN(auto muri, objstore::ParseObsUri(v.manifest_path));
+    OA_ASSIGN_OR_RETURN(auto h, objects_.Get(muri.bucket, muri.key));
+    SpoolFile spool;
+    std::string buf, chunk(1 << 20, '\0');
+    uint64_t off = 0;
+    int64_t n = 0, line_no = 0;
+    auto handle = [&](std::string_view line) -> Status {
+      ++line_no;
+      if (TrimWhitespace(line).empty()) return Status::Ok();
+      OA_ASSIGN_OR_RETURN(ManifestSample m, formats::ParseManifestLine(line, v.manifest_path, line_no));
+      m.source = WithScheme(m.source, req.source_type_header);
+      for (auto& a : m.annotations) {
+        if (a.annotation_loc) a.annotation_loc = WithScheme(*a.annotation_loc, req.source_type_header);
+      }
+      spool.Write(formats::WriteManifestLine(m));
+      spool.Write("\n");
+      ++n;
+      return Status::Ok();
+    };
+    while (off < h.info.size) {
+      OA_ASSIGN_OR_RETURN(size_t got, h.reader->ReadAt(off, chunk.data(), chunk.size()));
+      if (got == 0) break;
+      off += got;
+      buf.append(chunk.data(), got);
+      size_t start = 0, nl;
+      while ((nl = buf.find('\n', start)) != std::string::npos) {
+        OA_TRY(handle(std::string_view(buf).substr(start, nl - start)));
+        start = nl + 1;
+      }
+      buf.erase(0, start);
+      if (progress) progress(std::min(0.99, static_cast<double>(off) / static_cast<double>(h.info.size + 1)));
+    }
+    if (!buf.empty()) OA_TRY(handle(buf));
+    std::string uri_text = req.path + ds.name + "-" + v.name + ".manifest";
+    OA_ASSIGN_OR_RETURN(auto uri, objstore::ParseObsUri(uri_text));
+    OA_TRY(spool.PutTo(objects_, uri));
+    if (progress) progress(1.0);
+    return Json{{"export_path", req.path}, {"export_format", "manifest"}, {"version_name", v.name},
+                {"total_sample_count", n}, {"finished_sample_count", n}, {"files", Json::array({uri_text})}};
+  }
   std::unordered_map<std::string, bool> selected;
   for (const auto& id : req.sample_ids) selected[id] = true;
   auto filter = [&](const Sample& s) {
@@ -433,6 +481,13 @@ void DataServiceImpl::RegisterTasks() {
     OA_ASSIGN_OR_RETURN(Dataset ds, GetDataset(p.at("project_id").get<std::string>(),
                                                p.at("dataset_id").get<std::string>(), false));
     return AutoLabel(ds, p.at("request"), [&](double f) { (void)ctx.ReportProgress(f); });
+  }, resumable);
+  tasks_.Register(std::string(kAnalysisTaskType), [this](tasks::TaskContext& ctx) -> Result<Json> {
+    const Json& p = ctx.task().params;
+    OA_ASSIGN_OR_RETURN(Dataset ds, GetDataset(p.at("project_id").get<std::string>(),
+                                               p.at("dataset_id").get<std::string>(), false));
+    return AnalyzeVersion(ds, p.at("request").at("version_id").get<std::string>(),
+                          [&](double f) { (void)ctx.ReportProgress(f); });
   }, resumable);
   tasks_.Register(std::string(kExportTaskType), [this](tasks::TaskContext& ctx) -> Result<Json> {
     const Json& p = ctx.task().params;

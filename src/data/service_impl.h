@@ -66,6 +66,11 @@ class DataServiceImpl final : public DataService {
                          const std::function<void(double)>& progress) override;
   Result<tasks::TaskInfo> SubmitAutoLabel(const Dataset& ds, const Json& body, const Caller& caller) override;
   Result<int64_t> ConfirmPredictions(const Dataset& ds, const std::vector<std::string>& ids) override;
+  Result<Json> AnalyzeVersion(const Dataset& ds, const std::string& version_id,
+                              const std::function<void(double)>& progress) override;
+  Result<tasks::TaskInfo> SubmitAnalysis(const Dataset& ds, const Json& body, const Caller& caller) override;
+  Result<Json> FeatureHistograms(const Dataset& ds, const std::vector<std::string>& version_ids,
+                                 const std::string& metric, const std::string& usage) override;
 
   // ---- shared by the files of the implementation ----
   struct Fresh {

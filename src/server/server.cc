@@ -79,6 +79,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config) {
   resumable.resumable = true;
   s->tasks_->Register(std::string(api::kDeleteBucketTaskType), DeleteBucketTask(*s->objects_),
                       resumable);
+  OA_ASSIGN_OR_RETURN(s->data_, data::Create(*s->db_, *s->objects_, *s->tasks_, SystemClock()));
   OA_TRY(s->tasks_->Start());
 
   exec::LocalOptions exec_options;
@@ -93,12 +94,24 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config) {
   train_options.hidden_paths = {home.string()};
   if (!c.jobs_dir.empty()) train_options.hidden_paths.push_back(train_options.jobs_dir);
   train_options.overcommit = c.cpu_overcommit;
+  data::DataService* data_service = s->data_.get();
+  train_options.check_dataset = [data_service](const std::string& project, const std::string& id,
+                                                const std::string& version) -> Status {
+    OA_ASSIGN_OR_RETURN(data::Dataset d, data_service->GetDataset(project, id, false));
+    return data_service->GetVersion(d, version).status();
+  };
+  train_options.stage_dataset = [data_service](const std::string& project, const std::string& id,
+                                                const std::string& version, const std::string& dir) -> Status {
+    OA_ASSIGN_OR_RETURN(data::Dataset d, data_service->GetDataset(project, id, false));
+    return data_service->MaterializeVersion(d, version, dir);
+  };
   OA_ASSIGN_OR_RETURN(s->training_, train::Create(*s->db_, *s->objects_, *s->backend_, SystemClock(),
                                                   train_options));
 
   http::Router router;
   api::Deps deps{*s->iam_, *s->objects_, *s->tasks_, SystemClock()};
   deps.training = s->training_.get();
+  deps.data = s->data_.get();
   api::RegisterRoutes(router, deps);
   s->routes_ = router.Routes();
 

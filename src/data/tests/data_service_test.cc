@@ -134,6 +134,7 @@ TEST_F(DataServiceTest, ManifestImportCountsRejectsAndLabels) {
   EXPECT_EQ(r.annotated, 3);
   ASSERT_EQ(r.rejected_items.size(), 3u);
   EXPECT_EQ(r.rejected_items[0].where, "cls.manifest:6");
+  EXPECT_EQ(r.rejected_items[0].reason.rfind("cls.manifest:6", 0), std::string::npos) << r.rejected_items[0].reason;
   EXPECT_EQ(r.rejected_items[1].where, "cls.manifest:7");
   EXPECT_NE(r.rejected_items[1].reason.find("confidence"), std::string::npos) << r.rejected_items[1].reason;
   EXPECT_EQ(r.rejected_items[2].where, "cls.manifest:8");
@@ -205,6 +206,11 @@ TEST_F(DataServiceTest, ReimportUpdatesInsteadOfDuplicating) {
   Dataset d = Make(0);
   ImportManifest(d, "one.manifest",
                  "{\"source\":\"s3://dsin/x/1.jpg\"}\n{\"source\":\"s3://dsin/x/2.jpg\",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"a\"}]}\n");
+  // Everything already there: not an error (ModelArts.4340 is for imports with nothing valid).
+  ImportReport same = ImportManifest(d, "one.manifest",
+                                     "{\"source\":\"s3://dsin/x/1.jpg\"}\n");
+  EXPECT_EQ(same.added, 0);
+  EXPECT_EQ(same.warnings.size(), 1u);
   ImportReport r = ImportManifest(
       d, "two.manifest",
       "{\"source\":\"s3://dsin/x/1.jpg\",\"annotation\":[{\"type\":\"modelarts/image_classification\",\"name\":\"b\"}]}\n"
@@ -361,6 +367,14 @@ TEST_F(DataServiceTest, DetectionManifestWithRelativeVocRoundTripsThroughPublish
   std::string exported = Get("dsexp", "det/det.manifest");
   EXPECT_NE(exported.find("\"source\":\"s3://dsin/det/img1.jpg\""), std::string::npos) << exported;
   EXPECT_EQ(Get("dsexp", "det/annotations/img1.xml"), xml);
+  // A version exports as its manifest, with the prefix asked for.
+  er.version_id = "V001";
+  er.source_type_header = "obs://";
+  ex = service_->Export(f, er);
+  ASSERT_TRUE(ex.ok()) << ex.status().message();
+  std::string vexp = Get("dsexp", "det/det-V001.manifest");
+  EXPECT_NE(vexp.find("\"source\":\"obs://dsin/det/img1.jpg\""), std::string::npos) << vexp;
+  EXPECT_NE(vexp.find("\"annotation-loc\":\"obs://dsout/det/"), std::string::npos) << vexp;
 }
 
 TEST_F(DataServiceTest, TextEntitiesAreValidatedInCodePointsAndTripletsNeedTheirEntities) {
@@ -653,6 +667,60 @@ TEST_F(DataServiceTest, IntelligentLabelingOfImagesNeedsFiveImagesPerLabelAndLea
                  "{\"source\":\"s3://dsin/img/red7.bmp\"}\n");
   EXPECT_NE(service_->AutoLabel(Fresh(small), Json::object()).status().message().find("ModelArts.4406"),
             std::string::npos);
+}
+
+TEST_F(DataServiceTest, FeatureAnalysisPerVersionGivesComparableHistograms) {
+  Dataset d = Make(1, "fa");
+  std::string manifest;
+  for (int i = 0; i < 6; ++i) {
+    std::string name = "im" + std::to_string(i);
+    int level = 40 + 30 * i;  // brighter and brighter
+    Put("dsin", "fa/" + name + ".bmp", Bmp(64, 48, level, level, level, i));
+    std::string voc = std::string(kVoc);
+    auto swap = [&](const std::string& from, const std::string& to) { voc.replace(voc.find(from), from.size(), to); };
+    swap("<width>100</width><height>80</height>", "<width>64</width><height>48</height>");
+    swap("<xmax>50</xmax><ymax>40</ymax>", "<xmax>30</xmax><ymax>20</ymax>");
+    Put("dsin", "fa/" + name + ".xml", voc.substr(0, voc.find("<object><name>boots")) + "</annotation>");
+    manifest += "{\"source\":\"s3://dsin/fa/" + name + ".bmp\",\"usage\":\"" + (i < 4 ? "TRAIN" : "EVAL") +
+                "\",\"annotation\":[{\"type\":\"modelarts/object_detection\",\"annotation-loc\":\"s3://dsin/fa/" + name + ".xml\"}]}\n";
+  }
+  ImportReport r = ImportManifest(d, "fa/m.manifest", manifest);
+  ASSERT_EQ(r.added, 6) << (r.rejected_items.empty() ? "" : r.rejected_items[0].reason);
+  auto v = service_->PublishVersion(Fresh(d), {});
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  auto res = service_->AnalyzeVersion(Fresh(d), "V001");
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_EQ((*res)["analysed_sample_count"], 6);
+  EXPECT_EQ((*res)["failed_sample_count"], 0);
+  auto h = service_->FeatureHistograms(Fresh(d), {"V001"}, "brightness", "all");
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  EXPECT_EQ((*h)["bins"], 50);
+  int64_t total = 0;
+  for (const Json& c : (*h)["series"][0]["counts"]) total += c.get<int64_t>();
+  total += (*h)["series"][0]["below"].get<int64_t>() + (*h)["series"][0]["above"].get<int64_t>();
+  EXPECT_EQ(total, 6);
+  auto train = service_->FeatureHistograms(Fresh(d), {"V001"}, "brightness", "train");
+  EXPECT_EQ((*train)["series"][0]["count"], 4);
+  auto eval = service_->FeatureHistograms(Fresh(d), {"V001"}, "brightness", "eval");
+  EXPECT_EQ((*eval)["series"][0]["count"], 2);
+  EXPECT_GT((*eval)["series"][0]["mean"].get<double>(), (*train)["series"][0]["mean"].get<double>());
+  auto boxes = service_->FeatureHistograms(Fresh(d), {"V001"}, "box_area_ratio", "all");
+  ASSERT_TRUE(boxes.ok()) << boxes.status().message();
+  EXPECT_EQ((*boxes)["series"][0]["count"], 6);
+  EXPECT_NEAR((*boxes)["series"][0]["mean"].get<double>(), 20.0 * 10.0 / (64 * 48), 1e-9);
+  EXPECT_NE(service_->FeatureHistograms(Fresh(d), {"V001"}, "nope", "all").status().message().find("metric"),
+            std::string::npos);
+  // A second version compares on the same range; an unanalysed one says so.
+  clock_.Advance(std::chrono::minutes(2));
+  ASSERT_TRUE(service_->PublishVersion(Fresh(d), {}).ok());
+  EXPECT_NE(service_->FeatureHistograms(Fresh(d), {"V001", "V002"}, "blur", "all").status().message().find(
+                "not been analysed"),
+            std::string::npos);
+  ASSERT_TRUE(service_->AnalyzeVersion(Fresh(d), "V002").ok());
+  auto both = service_->FeatureHistograms(Fresh(d), {"V001", "V002"}, "blur", "all");
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ((*both)["series"].size(), 2u);
+  EXPECT_EQ((*both)["series"][0]["counts"], (*both)["series"][1]["counts"]);
 }
 
 }  // namespace

@@ -19,6 +19,10 @@
 #include "tasks/tasks.h"
 #include "train/train.h"
 
+namespace openarts::data {
+class DataService;
+}
+
 namespace openarts::api {
 
 // What the handlers need. The referenced services must outlive the Router (and the http Server
@@ -30,6 +34,8 @@ struct Deps {
   Clock& clock;
   // Training jobs (/v2/{project_id}/training-jobs...); nullptr = routes answer 503.
   train::JobService* training = nullptr;
+  // Datasets (/v2/{project_id}/datasets...); nullptr = routes answer 503.
+  data::DataService* data = nullptr;
 };
 
 // Adds every REST route of api/ROUTES.md to `router` (not /healthz and /metrics, which the http

@@ -146,6 +146,25 @@ struct TaskFilter {
   std::string workspace_id, status, type;  // "" = any
 };
 
+// Dataset list filters (GET /v2/{project_id}/datasets); empty / unset fields do not filter.
+struct DatasetListQuery {
+  std::string search;             // substring of the name (search_content)
+  std::optional<int> type;        // dataset_type code
+  std::string workspace_id;
+  int offset = 0, limit = 10;     // limit 1..100
+};
+// Sample list filters (GET .../data-annotations/samples); empty / unset fields do not filter.
+struct SampleListQuery {
+  std::string sample_state;       // __ALL__ (labeled, sic), __NONE__ (unlabeled), __AUTO_ANNOTATION__
+  std::string label_name;
+  std::string sample_usage;       // TRAIN, EVAL, TEST, INFERENCE
+  std::optional<bool> hard;
+  std::string search;             // substring of the source / text
+  int limit = 10;                 // 1..100
+  int64_t offset = 0;
+  std::string marker;             // keyset paging: continue after this sample id (next_marker)
+};
+
 // Bytes moved so far in this transfer, and the total when known (0 if not).
 using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
@@ -296,6 +315,47 @@ class Client {
     bool finished = false;  // the job ended and nothing is left to read
   };
   Result<LogPage> TrainingJobLog(const std::string& id, const std::string& task, uint64_t offset);
+
+  // ---- datasets (/v2/{project_id}/datasets/..., the API's JSON as is: api/openapi.yaml) ----
+  // The ModelArts create body; → {dataset_id, dataset_name[, import_task_id]}.
+  Result<Json> CreateDataset(const Json& body);
+  Result<Json> ListDatasets(const DatasetListQuery& query);  // {total_number, datasets}
+  Result<Json> GetDataset(const std::string& id);            // with labels and their counts
+  // {dataset_name?, description?}; → the dataset.
+  Result<Json> UpdateDataset(const std::string& id, const Json& patch);
+  Status DeleteDataset(const std::string& id);
+  // The ModelArts import-task body {import_path, import_type | annotation_format, ...}; → the
+  // task id. kFailedPrecondition (ModelArts.4356) while another import of the dataset runs.
+  Result<std::string> ImportDataset(const std::string& id, const Json& body);
+  Result<Json> GetImportTask(const std::string& id, const std::string& task_id);
+  Result<Json> ListImportTasks(const std::string& id);  // {total_count, import_tasks}, newest first
+  // The export-task body {path, export_type, annotation_format, ...}; → the task id.
+  // kInvalidArgument (ModelArts.4358) for a path equal to, inside or containing the dataset's
+  // input or output path.
+  Result<std::string> ExportDataset(const std::string& id, const Json& body);
+  Result<Json> GetExportTask(const std::string& id, const std::string& task_id);
+  Result<Json> ListExportTasks(const std::string& id);  // {total_count, export_tasks}
+  // {sample_count, samples[, next_marker]}.
+  Result<Json> ListSamples(const std::string& id, const SampleListQuery& query);
+  Result<Json> GetSample(const std::string& id, const std::string& sample_id);
+  // {"samples": [{sample_id, labels, sample_usage?, hard?, width?, height?}],
+  //  "offset_unit": "code_point" | "utf16"} — replaces each sample's labels, all or nothing.
+  Result<Json> UpdateSamples(const std::string& id, const Json& body);
+  Result<Json> DeleteSamples(const std::string& id, const std::vector<std::string>& sample_ids);
+  // Adds (`add`) or removes one label on many samples (classification types).
+  Status BulkLabel(const std::string& id, const std::vector<std::string>& sample_ids,
+                   const std::string& label, bool add);
+  Result<Json> ListLabels(const std::string& id);  // {labels: [{name, type, property, sample_count}]}
+  // `labels`: [{name, type?, property?}] (type defaults to the dataset's label type).
+  Status CreateLabels(const std::string& id, const Json& labels);
+  Status RenameLabel(const std::string& id, const std::string& from, const std::string& to);
+  // delete_policy 0: the label only; 1: also samples left without labels; 2: also their files.
+  Status DeleteLabels(const std::string& id, const std::vector<std::string>& names, int delete_policy);
+  // {version_name?, description?, train_evaluate_sample_ratio?, ...}; → {version_id, version_name}.
+  Result<Json> PublishVersion(const std::string& id, const Json& body);
+  Result<Json> ListVersions(const std::string& id);  // {total_number, versions}, newest first
+  Result<Json> GetVersion(const std::string& id, const std::string& version_id);  // id or name
+  Status DeleteVersion(const std::string& id, const std::string& version_id);
 
  private:
   // One JSON call: `path` (encoded, from the server root) and `query` (encoded, no '?').

@@ -252,6 +252,7 @@ inline constexpr std::string_view kImportTaskType = "data.import";
 inline constexpr std::string_view kExportTaskType = "data.export";
 inline constexpr std::string_view kPublishTaskType = "data.publish";
 inline constexpr std::string_view kAutoLabelTaskType = "data.autolabel";
+inline constexpr std::string_view kAnalysisTaskType = "data.analyze";
 
 class DataService {
  public:
@@ -343,6 +344,20 @@ class DataService {
   // Confirms predictions: they become the samples' labels (annotated by a person). Many samples
   // at once for classification; exactly one for object detection. Returns how many.
   virtual Result<int64_t> ConfirmPredictions(const Dataset& ds, const std::vector<std::string>& ids) = 0;
+  // Feature analysis (spec §11) of a published version: the image- and box-level metrics of every
+  // image (detection: labeled images only), written to
+  // <output>/<name>-<id>/analysis/<V>/features.jsonl. Returns the task result.
+  virtual Result<Json> AnalyzeVersion(const Dataset& ds, const std::string& version_id,
+                                      const std::function<void(double)>& progress = {}) = 0;
+  // {"version_id"}: queues the analysis task.
+  virtual Result<tasks::TaskInfo> SubmitAnalysis(const Dataset& ds, const Json& body, const Caller& caller) = 0;
+  // 50-bin histograms of one metric for the versions given, on the range they share
+  // ([min p0.5, max p99.5]), over the samples of `usage` (all, train, eval, test, inference).
+  // Metrics: resolution, aspect_ratio, brightness, saturation, contrast, blur, colorfulness,
+  // box_count, box_area_std, box_aspect_ratio, box_area_ratio, box_marginalization, box_overlap,
+  // box_brightness, box_blur.
+  virtual Result<Json> FeatureHistograms(const Dataset& ds, const std::vector<std::string>& version_ids,
+                                         const std::string& metric, const std::string& usage) = 0;
   // The import / export tasks of a dataset, newest first.
   virtual Result<std::vector<tasks::TaskInfo>> ListTasks(const Dataset& ds, std::string_view type) = 0;
 };

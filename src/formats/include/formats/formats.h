@@ -5,4 +5,8 @@
 
 #include "formats/manifest.h"    // dataset manifests (JSON Lines): import, export, publish
 #include "formats/voc.h"         // PASCAL VOC XML (detection, segmentation, extension shapes)
+#include "formats/coco.h"        // COCO instances JSON (detection, segmentation) ↔ VOC values
+#include "formats/yolo.h"        // YOLO 1.1 (Darknet/CVAT) label files and folder layout ↔ VOC values
+#include "formats/table_csv.h"   // CSV tables (schema, typed cells, hardening), path,label lists
+#include "formats/text_formats.h"  // text offsets, doccano JSONL, CoNLL-2003, text classification
 #include "formats/train_yaml.h"  // ma-cli ma-job submit: .ma/train.yaml + options → create body

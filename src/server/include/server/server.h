@@ -20,6 +20,7 @@
 #include "objstore/objstore.h"
 #include "exec/exec.h"
 #include "tasks/tasks.h"
+#include "data/data.h"
 #include "train/train.h"
 
 namespace openarts::server {
@@ -86,6 +87,7 @@ class Server {
   std::unique_ptr<tasks::TaskService> tasks_;
   std::unique_ptr<exec::Backend> backend_;
   std::unique_ptr<train::JobService> training_;
+  std::unique_ptr<data::DataService> data_;
   std::unique_ptr<http::Server> http_;
   std::vector<http::Router::RouteInfo> routes_;
   std::string initial_password_file_;
