@@ -1,8 +1,21 @@
+// The manifest reader parses each line with simdjson (a per-thread DOM parser, the line read in
+// place when the text has SIMDJSON_PADDING bytes after it) and fills the structs straight from
+// the DOM; only `property`, unknown keys and values quoted in messages become nlohmann::json.
+// Its results and messages are those of the reference reader it replaced, which parsed every
+// line with nlohmann::json::parse: that parser is still what explains a line simdjson refuses,
+// and what reads the few lines simdjson refuses but nlohmann accepts (a BOM before the '{',
+// integers beyond 64 bits). tests/manifest_fuzz.cc holds the reference and checks the equality.
 #include "formats/manifest.h"
 
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <exception>
+#include <memory>
 #include <utility>
 
 #include "base/strings.h"
@@ -10,14 +23,19 @@
 namespace openarts::formats {
 namespace {
 
+namespace dom = simdjson::dom;
+
 constexpr int kMaxDepth = 100;
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
+// A line longer than this gets a parser and buffer of its own, so that one huge line does not
+// leave the thread holding some 15 times its size.
+constexpr size_t kLongLine = size_t{1} << 20;
 
 // Errors of one line: every message starts "<source>:<line>: ".
 class LineContext {
  public:
   LineContext(std::string_view source, int64_t line) : source_(source), line_(line) {}
-  Status Error(std::string_view field, std::string_view problem) const {
+  [[gnu::cold]] Status Error(std::string_view field, std::string_view problem) const {
     std::string m(source_);
     m += ':';
     m += std::to_string(line_);
@@ -35,6 +53,23 @@ class LineContext {
   int64_t line_;
 };
 
+// The object being read: the sample (annotation < 0) or annotation[annotation]. Field names in
+// messages are built only when there is an error.
+struct Where {
+  const LineContext& ctx;
+  int64_t annotation = -1;
+
+  [[gnu::cold]] Status Error(std::string_view key, std::string_view problem) const {
+    if (annotation < 0) return ctx.Error(key, problem);
+    std::string field = "annotation[" + std::to_string(annotation) + "]";
+    if (!key.empty()) {
+      field += '.';
+      field += key;
+    }
+    return ctx.Error(field, problem);
+  }
+};
+
 // A short rendering of a value for messages.
 std::string Show(const Json& v) {
   std::string s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -42,7 +77,8 @@ std::string Show(const Json& v) {
   return s;
 }
 
-// Rejects nesting deeper than kMaxDepth before nlohmann (whose dump recurses) sees it.
+// Rejects nesting deeper than `max_depth` (counted on the text, so also for invalid JSON) before
+// nlohmann, whose dump recurses, sees it.
 bool TooDeep(std::string_view text, int max_depth = kMaxDepth) {
   int depth = 0;
   bool in_string = false;
@@ -64,85 +100,234 @@ bool TooDeep(std::string_view text, int max_depth = kMaxDepth) {
   return false;
 }
 
-// Takes `key` or its underscore alias out of `obj` (so that what is left are the unknown keys).
-// kInvalidArgument when both spellings are present.
-Result<std::optional<Json>> Take(Json& obj, std::string_view key, std::string_view prefix,
-                                 const LineContext& ctx) {
-  std::string alias(key);
-  for (char& c : alias) c = c == '-' ? '_' : c;
-  auto it = obj.find(std::string(key));
-  auto alt = alias == key ? obj.end() : obj.find(alias);
-  if (it != obj.end() && alt != obj.end())
-    return ctx.Error(std::string(prefix) + std::string(key),
-                     "given both as '" + std::string(key) + "' and '" + alias + "'");
-  if (alt != obj.end()) it = alt;
-  if (it == obj.end()) return std::optional<Json>();
-  Json v = std::move(*it);
-  obj.erase(it);
-  if (v.is_null()) return std::optional<Json>();  // `"id":null` reads as absent
-  return std::optional<Json>(std::move(v));
-}
+// ------------------------------------------------------------------------------------------------
+// simdjson values
 
-Result<std::optional<std::string>> TakeString(Json& obj, std::string_view key,
-                                              std::string_view prefix, const LineContext& ctx) {
-  OA_ASSIGN_OR_RETURN(auto v, Take(obj, key, prefix, ctx));
-  if (!v) return std::optional<std::string>();
-  if (!v->is_string())
-    return ctx.Error(std::string(prefix) + std::string(key), "expected a string, got " + Show(*v));
-  return std::optional<std::string>(v->get<std::string>());
-}
-
-// A number in [0, 1]; a numeric string ("0.8") is accepted too.
-Result<std::optional<double>> TakeUnit(Json& obj, std::string_view key, std::string_view prefix,
-                                       const LineContext& ctx) {
-  OA_ASSIGN_OR_RETURN(auto v, Take(obj, key, prefix, ctx));
-  if (!v) return std::optional<double>();
-  std::optional<double> d;
-  if (v->is_number()) {
-    d = v->get<double>();
-  } else if (v->is_string()) {
-    const std::string& s = v->get_ref<const std::string&>();
-    double x = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
-    if (ec == std::errc() && end == s.data() + s.size()) d = x;
+// What nlohmann::json::parse makes of the same text: integers without a sign unsigned, negative
+// ones signed ("-0", an unsigned 0 here, a signed one there, compares and writes the same), and
+// of a key given twice the last value.
+Json ToJson(dom::element e) {
+  switch (e.type()) {
+    case dom::element_type::ARRAY: {
+      Json a(Json::value_t::array);  // Json::array() goes through an initializer_list: slower
+      const dom::array array = e.get_array().value_unsafe();
+      for (dom::element x : array) a.push_back(ToJson(x));
+      return a;
+    }
+    case dom::element_type::OBJECT: {
+      Json o(Json::value_t::object);
+      auto& map = o.get_ref<Json::object_t&>();
+      const dom::object object = e.get_object().value_unsafe();
+      for (dom::key_value_pair kv : object)
+        map.insert_or_assign(std::string(kv.key), ToJson(kv.value));
+      return o;
+    }
+    case dom::element_type::INT64: {
+      int64_t v = e.get_int64().value_unsafe();
+      return v < 0 ? Json(v) : Json(static_cast<uint64_t>(v));
+    }
+    case dom::element_type::UINT64: return Json(e.get_uint64().value_unsafe());
+    case dom::element_type::DOUBLE: return Json(e.get_double().value_unsafe());
+    case dom::element_type::STRING: return Json(std::string(e.get_string().value_unsafe()));
+    case dom::element_type::BOOL: return Json(e.get_bool().value_unsafe());
+    case dom::element_type::NULL_VALUE: break;
   }
-  if (!d || !std::isfinite(*d) || *d < 0 || *d > 1)
-    return ctx.Error(std::string(prefix) + std::string(key),
-                     "expected a number in [0, 1], got " + Show(*v));
-  return d;
+  return Json();
 }
 
-// "true"/"false" (any case), a JSON boolean.
-Result<std::optional<bool>> TakeHard(Json& obj, std::string_view prefix, const LineContext& ctx) {
-  OA_ASSIGN_OR_RETURN(auto v, Take(obj, "hard", prefix, ctx));
-  if (!v) return std::optional<bool>();
-  if (v->is_boolean()) return std::optional<bool>(v->get<bool>());
-  if (v->is_string()) {
-    const std::string& s = v->get_ref<const std::string&>();
-    if (IEquals(s, "true")) return std::optional<bool>(true);
-    if (IEquals(s, "false")) return std::optional<bool>(false);
+// nlohmann's type_name() for the same value.
+std::string_view TypeName(dom::element e) {
+  switch (e.type()) {
+    case dom::element_type::ARRAY: return "array";
+    case dom::element_type::OBJECT: return "object";
+    case dom::element_type::STRING: return "string";
+    case dom::element_type::BOOL: return "boolean";
+    case dom::element_type::NULL_VALUE: return "null";
+    default: return "number";
   }
-  return ctx.Error(std::string(prefix) + "hard", "expected \"true\" or \"false\", got " + Show(*v));
 }
 
-// `property`: an object or array as is; a JSON string holding an object or array is decoded
-// (§4.7); any other string is kept verbatim so that a round trip cannot change its meaning.
-Result<Json> TakeProperty(Json& obj, std::string_view prefix, const LineContext& ctx) {
-  OA_ASSIGN_OR_RETURN(auto v, Take(obj, "property", prefix, ctx));
-  if (!v) return Json();
-  if (v->is_object() || v->is_array()) return std::move(*v);
-  if (v->is_string()) {
-    const std::string& s = v->get_ref<const std::string&>();
+// A known key and, for hyphenated ones, its underscore alias (§4.7).
+struct Key {
+  std::string_view name;
+  std::string_view alias;
+};
+
+// The keys of a sample and of an annotation, in the order in which they are checked (and so the
+// order in which their errors are reported).
+enum SampleKey {
+  kSource, kUsage, kSampleId, kSampleType, kSourceType, kInferenceLoc, kSampleHard,
+  kSampleHardCoefficient, kSampleHardReasons, kSampleProperty, kAnnotation,
+};
+constexpr std::array<Key, 11> kSampleKeys = {{
+    {"source", {}}, {"usage", {}}, {"id", {}}, {"sample-type", "sample_type"},
+    {"source-type", "source_type"}, {"inference-loc", "inference_loc"}, {"hard", {}},
+    {"hard-coefficient", "hard_coefficient"}, {"hard-reasons", "hard_reasons"},
+    {"property", {}}, {"annotation", {}},
+}};
+enum AnnotationKey {
+  kType, kName, kId, kProperty, kConfidence, kAnnotatedBy, kCreationTime, kHard,
+  kHardCoefficient, kHardReasons, kAnnotationLoc, kAnnotationFormat,
+};
+constexpr std::array<Key, 12> kAnnotationKeys = {{
+    {"type", {}}, {"name", {}}, {"id", {}}, {"property", {}}, {"confidence", {}},
+    {"annotated-by", "annotated_by"}, {"creation-time", "creation_time"}, {"hard", {}},
+    {"hard-coefficient", "hard_coefficient"}, {"hard-reasons", "hard_reasons"},
+    {"annotation-loc", "annotation_loc"}, {"annotation-format", "annotation_format"},
+}};
+
+// One JSON object sorted into its known keys (each spelling apart) and the rest, then read key
+// by key with the reference reader's rules: null reads as absent, a key given both hyphenated
+// and with underscores is an error, a key given twice keeps its last value.
+template <size_t N>
+class ObjectReader {
+ public:
+  ObjectReader(const std::array<Key, N>& keys, Where where) : keys_(keys), where_(where) {}
+
+  // Sorts the fields of `obj`; unknown ones go to `extra` (a JSON object).
+  void Collect(dom::object obj, Json& extra) {
+    for (dom::key_value_pair kv : obj) {
+      size_t i = 0;
+      for (; i < N; ++i) {
+        const Key& k = keys_[i];
+        if (kv.key.size() != k.name.size()) continue;
+        if (kv.key == k.name) {
+          plain_[i].value = kv.value;
+          has_plain_ |= 1u << i;
+          break;
+        }
+        if (kv.key == k.alias) {
+          alias_[i].value = kv.value;
+          has_alias_ |= 1u << i;
+          break;
+        }
+      }
+      if (i == N)
+        extra.get_ref<Json::object_t&>().insert_or_assign(std::string(kv.key), ToJson(kv.value));
+    }
+  }
+
+  // Messages are built out of line, keeping the readers below small enough to inline.
+  [[gnu::cold]] Status Error(size_t key, std::string_view problem) const {
+    return where_.Error(keys_[key].name, problem);
+  }
+  // "<key>: expected <what>, got <v>"
+  [[gnu::cold]] Status Expected(size_t key, std::string_view what, dom::element v) const {
+    return Error(key, "expected " + std::string(what) + ", got " + Show(ToJson(v)));
+  }
+  [[gnu::cold]] Status BothSpellings(size_t key) const {
+    return Error(key, "given both as '" + std::string(keys_[key].name) + "' and '" +
+                          std::string(keys_[key].alias) + "'");
+  }
+
+  // Key `key`'s value; nullptr when absent or null.
+  Status Take(size_t key, const dom::element*& out) const {
+    out = nullptr;
+    const uint32_t bit = 1u << key;
+    if (!((has_plain_ | has_alias_) & bit)) return {};
+    if (has_plain_ & has_alias_ & bit) return BothSpellings(key);
+    const dom::element& v = (has_plain_ & bit ? plain_ : alias_)[key].value;
+    if (!v.is_null()) out = &v;
+    return {};
+  }
+
+  Status String(size_t key, std::optional<std::string>& out) const {
+    const dom::element* v;
+    OA_TRY(Take(key, v));
+    out.reset();
+    if (!v) return {};
+    std::string_view s;
+    if (v->get_string().get(s) != simdjson::SUCCESS)
+      return Expected(key, "a string", *v);
+    out.emplace(s);
+    return {};
+  }
+
+  // A number in [0, 1]; a numeric string ("0.8") is accepted too.
+  Status Unit(size_t key, std::optional<double>& out) const {
+    const dom::element* v;
+    OA_TRY(Take(key, v));
+    out.reset();
+    if (!v) return {};
+    std::optional<double> d;
+    switch (v->type()) {
+      case dom::element_type::INT64: d = static_cast<double>(v->get_int64().value_unsafe()); break;
+      case dom::element_type::UINT64: d = static_cast<double>(v->get_uint64().value_unsafe()); break;
+      case dom::element_type::DOUBLE: d = v->get_double().value_unsafe(); break;
+      case dom::element_type::STRING: {
+        std::string_view s = v->get_string().value_unsafe();
+        double x = 0;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+        if (ec == std::errc() && end == s.data() + s.size()) d = x;
+        break;
+      }
+      default: break;
+    }
+    if (!d || !std::isfinite(*d) || *d < 0 || *d > 1)
+      return Expected(key, "a number in [0, 1]", *v);
+    out = d;
+    return {};
+  }
+
+  // "true"/"false" (any case), a JSON boolean.
+  Status Hard(size_t key, std::optional<bool>& out) const {
+    const dom::element* v;
+    OA_TRY(Take(key, v));
+    out.reset();
+    if (!v) return {};
+    bool b = false;
+    std::string_view s;
+    if (v->get_bool().get(b) == simdjson::SUCCESS) {
+      out = b;
+    } else if (v->get_string().get(s) == simdjson::SUCCESS && IEquals(s, "true")) {
+      out = true;
+    } else if (v->get_string().get(s) == simdjson::SUCCESS && IEquals(s, "false")) {
+      out = false;
+    } else {
+      return Expected(key, "\"true\" or \"false\"", *v);
+    }
+    return {};
+  }
+
+  // `property`: an object or array as is; a JSON string holding an object or array is decoded
+  // (§4.7); any other string is kept verbatim so that a round trip cannot change its meaning.
+  Status Property(size_t key, Json& out) const {
+    const dom::element* v;
+    OA_TRY(Take(key, v));
+    out = Json();
+    if (!v) return {};
+    if (v->is_object() || v->is_array()) {
+      out = ToJson(*v);
+      return {};
+    }
+    std::string_view s;
+    if (v->get_string().get(s) != simdjson::SUCCESS)
+      return Expected(key, "an object or a JSON-encoded string", *v);
     // The decoded value is written back nested in the line (sample, annotation array, annotation).
+    // Rare enough to leave to nlohmann, whose leniency (a BOM, integers beyond 64 bits) it keeps.
     if (!TooDeep(s, kMaxDepth - 3)) {
       Json decoded = Json::parse(s, nullptr, /*allow_exceptions=*/false);
-      if (decoded.is_object() || decoded.is_array()) return decoded;
+      if (decoded.is_object() || decoded.is_array()) {
+        out = std::move(decoded);
+        return {};
+      }
     }
-    return std::move(*v);
+    out = std::string(s);
+    return {};
   }
-  return ctx.Error(std::string(prefix) + "property",
-                   "expected an object or a JSON-encoded string, got " + Show(*v));
-}
+
+ private:
+  // Left uninitialized: a slot is read only when its bit in has_plain_ / has_alias_ is set.
+  union Slot {
+    Slot() {}
+    dom::element value;
+  };
+
+  const std::array<Key, N>& keys_;
+  Where where_;
+  std::array<Slot, N> plain_, alias_;
+  uint32_t has_plain_ = 0, has_alias_ = 0;
+};
 
 bool IsRelative(std::string_view loc) {
   return !loc.empty() && loc.find("://") == std::string_view::npos && loc.front() != '/';
@@ -175,131 +360,395 @@ std::string Resolve(std::string_view base, std::string_view rel) {
   return out;
 }
 
-Result<ManifestAnnotation> ParseAnnotation(Json obj, size_t index, const ManifestOptions& options,
-                                           const LineContext& ctx) {
-  std::string prefix = "annotation[" + std::to_string(index) + "].";
-  if (!obj.is_object())
-    return ctx.Error(prefix.substr(0, prefix.size() - 1), "expected an object, got " + Show(obj));
-  ManifestAnnotation a;
-  OA_ASSIGN_OR_RETURN(auto type, TakeString(obj, "type", prefix, ctx));
-  if (!type) return ctx.Error(prefix + "type", "required (e.g. \"modelarts/image_classification\")");
+Status ParseAnnotation(dom::element e, size_t index, const ManifestOptions& options,
+                       const LineContext& ctx, ManifestAnnotation& a) {
+  const Where where{ctx, static_cast<int64_t>(index)};
+  dom::object obj;
+  if (e.get_object().get(obj) != simdjson::SUCCESS)
+    return where.Error("", "expected an object, got " + Show(ToJson(e)));
+  ObjectReader r(kAnnotationKeys, where);
+  r.Collect(obj, a.extra);
+  std::optional<std::string> type;
+  OA_TRY(r.String(kType, type));
+  if (!type) return r.Error(kType, "required (e.g. \"modelarts/image_classification\")");
   a.type = std::move(*type);
-  OA_ASSIGN_OR_RETURN(a.name, TakeString(obj, "name", prefix, ctx));
-  OA_ASSIGN_OR_RETURN(a.id, TakeString(obj, "id", prefix, ctx));
-  OA_ASSIGN_OR_RETURN(a.property, TakeProperty(obj, prefix, ctx));
-  OA_ASSIGN_OR_RETURN(a.confidence, TakeUnit(obj, "confidence", prefix, ctx));
-  OA_ASSIGN_OR_RETURN(a.annotated_by, TakeString(obj, "annotated-by", prefix, ctx));
-  OA_ASSIGN_OR_RETURN(a.creation_time, TakeString(obj, "creation-time", prefix, ctx));
-  OA_ASSIGN_OR_RETURN(a.hard, TakeHard(obj, prefix, ctx));
-  OA_ASSIGN_OR_RETURN(a.hard_coefficient, TakeUnit(obj, "hard-coefficient", prefix, ctx));
-  OA_ASSIGN_OR_RETURN(a.hard_reasons, TakeString(obj, "hard-reasons", prefix, ctx));
-  OA_ASSIGN_OR_RETURN(a.annotation_loc, TakeString(obj, "annotation-loc", prefix, ctx));
-  OA_ASSIGN_OR_RETURN(a.annotation_format, TakeString(obj, "annotation-format", prefix, ctx));
+  OA_TRY(r.String(kName, a.name));
+  OA_TRY(r.String(kId, a.id));
+  OA_TRY(r.Property(kProperty, a.property));
+  OA_TRY(r.Unit(kConfidence, a.confidence));
+  OA_TRY(r.String(kAnnotatedBy, a.annotated_by));
+  OA_TRY(r.String(kCreationTime, a.creation_time));
+  OA_TRY(r.Hard(kHard, a.hard));
+  OA_TRY(r.Unit(kHardCoefficient, a.hard_coefficient));
+  OA_TRY(r.String(kHardReasons, a.hard_reasons));
+  OA_TRY(r.String(kAnnotationLoc, a.annotation_loc));
+  OA_TRY(r.String(kAnnotationFormat, a.annotation_format));
   if (a.annotation_loc && !options.base_uri.empty() && IsRelative(*a.annotation_loc))
     a.annotation_loc = Resolve(options.base_uri, *a.annotation_loc);
-  a.extra = std::move(obj);
-  return a;
+  return {};
 }
 
-Result<ManifestSample> ParseObject(Json obj, const ManifestOptions& options,
-                                   const LineContext& ctx) {
-  ManifestSample s;
-  OA_ASSIGN_OR_RETURN(auto source, TakeString(obj, "source", "", ctx));
-  if (!source) return ctx.Error("source", "required (e.g. \"s3://bucket/a.jpg\")");
+// REQUIRES: `s` is default-constructed.
+Status ParseSample(dom::element root, const ManifestOptions& options, const LineContext& ctx,
+                   ManifestSample& s) {
+  dom::object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS)
+    return ctx.Error("", "expected a JSON object, got " + std::string(TypeName(root)));
+  ObjectReader r(kSampleKeys, Where{ctx});
+  r.Collect(obj, s.extra);
+  std::optional<std::string> source;
+  OA_TRY(r.String(kSource, source));
+  if (!source) return r.Error(kSource, "required (e.g. \"s3://bucket/a.jpg\")");
   s.source = std::move(*source);
-  OA_ASSIGN_OR_RETURN(auto usage, TakeString(obj, "usage", "", ctx));
-  if (usage && !usage->empty()) {
-    if (IEquals(*usage, "train"))
+  const dom::element* v;
+  OA_TRY(r.Take(kUsage, v));
+  if (v) {
+    std::string_view usage;
+    if (v->get_string().get(usage) != simdjson::SUCCESS)
+      return r.Expected(kUsage, "a string", *v);
+    if (usage.empty())
+      s.usage = Usage::kUnset;
+    else if (IEquals(usage, "train"))
       s.usage = Usage::kTrain;
-    else if (IEquals(*usage, "eval"))
+    else if (IEquals(usage, "eval"))
       s.usage = Usage::kEval;
-    else if (IEquals(*usage, "test"))
+    else if (IEquals(usage, "test"))
       s.usage = Usage::kTest;
-    else if (IEquals(*usage, "inference"))
+    else if (IEquals(usage, "inference"))
       s.usage = Usage::kInference;
     else
-      return ctx.Error("usage", "expected TRAIN, EVAL, TEST or INFERENCE, got " + Show(*usage));
+      return r.Expected(kUsage, "TRAIN, EVAL, TEST or INFERENCE", *v);
   }
-  OA_ASSIGN_OR_RETURN(s.id, TakeString(obj, "id", "", ctx));
-  OA_ASSIGN_OR_RETURN(auto sample_type, Take(obj, "sample-type", "", ctx));
-  if (sample_type) {
-    if (sample_type->is_number_integer()) {
-      s.sample_type = sample_type->get<int64_t>();
-    } else if (sample_type->is_string()) {
-      const std::string& t = sample_type->get_ref<const std::string&>();
-      int64_t n = 0;
-      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-      if (ec == std::errc() && end == t.data() + t.size()) s.sample_type = n;
+  OA_TRY(r.String(kSampleId, s.id));
+  OA_TRY(r.Take(kSampleType, v));
+  if (v) {
+    switch (v->type()) {
+      case dom::element_type::INT64: s.sample_type = v->get_int64().value_unsafe(); break;
+      case dom::element_type::UINT64:  // as nlohmann's get<int64_t>()
+        s.sample_type = static_cast<int64_t>(v->get_uint64().value_unsafe());
+        break;
+      case dom::element_type::STRING: {
+        std::string_view t = v->get_string().value_unsafe();
+        int64_t n = 0;
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+        if (ec == std::errc() && end == t.data() + t.size()) s.sample_type = n;
+        break;
+      }
+      default: break;
     }
     if (!s.sample_type)
-      return ctx.Error("sample-type", "expected an integer (0 image, 1 text, 2 audio, 4 table, "
-                                      "6 video), got " + Show(*sample_type));
+      return r.Expected(kSampleType, "an integer (0 image, 1 text, 2 audio, 4 table, 6 video)", *v);
   }
-  OA_ASSIGN_OR_RETURN(s.source_type, TakeString(obj, "source-type", "", ctx));
-  OA_ASSIGN_OR_RETURN(s.inference_loc, TakeString(obj, "inference-loc", "", ctx));
-  OA_ASSIGN_OR_RETURN(s.hard, TakeHard(obj, "", ctx));
-  OA_ASSIGN_OR_RETURN(s.hard_coefficient, TakeUnit(obj, "hard-coefficient", "", ctx));
-  OA_ASSIGN_OR_RETURN(s.hard_reasons, TakeString(obj, "hard-reasons", "", ctx));
-  OA_ASSIGN_OR_RETURN(s.property, TakeProperty(obj, "", ctx));
-  OA_ASSIGN_OR_RETURN(auto annotations, Take(obj, "annotation", "", ctx));
-  if (annotations && !annotations->is_null()) {
-    if (!annotations->is_array())
-      return ctx.Error("annotation", "expected an array, got " + Show(*annotations));
-    s.annotations.reserve(annotations->size());
-    for (size_t i = 0; i < annotations->size(); ++i) {
-      OA_ASSIGN_OR_RETURN(auto a, ParseAnnotation(std::move((*annotations)[i]), i, options, ctx));
-      s.annotations.push_back(std::move(a));
-    }
+  OA_TRY(r.String(kSourceType, s.source_type));
+  OA_TRY(r.String(kInferenceLoc, s.inference_loc));
+  OA_TRY(r.Hard(kSampleHard, s.hard));
+  OA_TRY(r.Unit(kSampleHardCoefficient, s.hard_coefficient));
+  OA_TRY(r.String(kSampleHardReasons, s.hard_reasons));
+  OA_TRY(r.Property(kSampleProperty, s.property));
+  OA_TRY(r.Take(kAnnotation, v));
+  if (v) {
+    dom::array annotations;
+    if (v->get_array().get(annotations) != simdjson::SUCCESS)
+      return r.Expected(kAnnotation, "an array", *v);
+    s.annotations.reserve(annotations.size());
+    size_t i = 0;
+    for (dom::element a : annotations)
+      OA_TRY(ParseAnnotation(a, i++, options, ctx, s.annotations.emplace_back()));
   }
-  s.extra = std::move(obj);
-  return s;
+  return {};
 }
 
-// Calls `fn(line_number, line)` for every non-blank line, CR and a leading BOM removed.
+// A simdjson parser and a padded copy of the line, reused by a thread from line to line.
+struct Scratch {
+  dom::parser parser;
+  std::string buffer;
+};
+
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+// Parses `json`, whose memory must extend SIMDJSON_PADDING bytes past its end, refusing nesting
+// deeper than kMaxDepth: simdjson then accepts a line only if TooDeep does.
+simdjson::error_code ParseJson(dom::parser& parser, std::string_view json, dom::element& root) {
+  if (parser.max_depth() != kMaxDepth) {
+    simdjson::error_code error = parser.allocate(std::max<size_t>(json.size(), 4096), kMaxDepth);
+    if (error != simdjson::SUCCESS) return error;
+  }
+  return parser.parse(json.data(), json.size(), /*realloc_if_needed=*/false).get(root);
+}
+
+// The reference reader's parse of a line simdjson refused: its error, or (for what only
+// nlohmann accepts) the object written out canonically, which simdjson then reads.
+Result<std::string> ReferenceParse(std::string_view line, const LineContext& ctx) {
+  if (TooDeep(line))
+    return ctx.Error("", "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  Json obj;
+  try {
+    obj = Json::parse(line);
+  } catch (const std::exception& e) {
+    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 9: ..."
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    return ctx.Error("", "not valid JSON: " + what);
+  }
+  if (!obj.is_object())
+    return ctx.Error("", "expected a JSON object, got " + std::string(obj.type_name()));
+  return obj.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Parses one line (without its '\n') into the default-constructed `s`. `padded`: the memory
+// after `line` holds at least SIMDJSON_PADDING more bytes, so simdjson can read it in place.
+Status ParseLine(std::string_view line, bool padded, const ManifestOptions& options,
+                 const LineContext& ctx, ManifestSample& s) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (TrimWhitespace(line).empty()) return ctx.Error("", "expected a JSON object, got a blank line");
+  try {
+    std::unique_ptr<Scratch> own;
+    Scratch* scratch = &ThreadScratch();
+    if (line.size() > kLongLine) {
+      own = std::make_unique<Scratch>();
+      scratch = own.get();
+    }
+    std::string_view json = line;
+    if (!padded) {
+      std::string& buffer = scratch->buffer;
+      if (buffer.size() < line.size() + simdjson::SIMDJSON_PADDING)
+        buffer.resize(line.size() + simdjson::SIMDJSON_PADDING);
+      std::memcpy(buffer.data(), line.data(), line.size());
+      json = std::string_view(buffer.data(), line.size());
+    }
+    dom::element root;
+    if (ParseJson(scratch->parser, json, root) == simdjson::SUCCESS)
+      return ParseSample(root, options, ctx, s);
+    OA_ASSIGN_OR_RETURN(std::string canonical, ReferenceParse(line, ctx));
+    const simdjson::padded_string padded_canonical(canonical);
+    if (auto error = ParseJson(scratch->parser, padded_canonical, root); error != simdjson::SUCCESS)
+      return ctx.Error("", std::string("unreadable line: ") + simdjson::error_message(error));
+    return ParseSample(root, options, ctx, s);
+  } catch (const std::exception& e) {  // std::bad_alloc
+    return ctx.Error("", std::string("unreadable line: ") + e.what());
+  }
+}
+
+// Calls `fn(line_number, line, padded)` for every non-blank line of `text`, the first of which
+// is line `first_line`; a BOM before line 1 is removed. `padded` as for ParseLine.
 template <typename Fn>
-void ForEachLine(std::string_view text, Fn&& fn) {
-  if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
-  int64_t number = 0;
+void ForEachLine(std::string_view text, int64_t first_line, Fn&& fn) {
+  if (first_line == 1 && text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
+  const char* const end = text.data() + text.size();
+  int64_t number = first_line - 1;
   while (!text.empty()) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     ++number;
     if (TrimWhitespace(line).empty()) continue;
-    if (!fn(number, line)) return;
+    const bool padded =
+        static_cast<size_t>(end - (line.data() + line.size())) >= simdjson::SIMDJSON_PADDING;
+    if (!fn(number, line, padded)) return;
   }
 }
 
-// Appends `"key":<value>` (with a leading comma unless first).
-void Field(std::string& out, std::string_view key, const Json& value) {
-  if (out.size() > 1) out += ',';
-  out += Json(key).dump();
-  out += ':';
+// An upper bound on the samples in `text`, to size vectors once.
+size_t CountLines(std::string_view text) {
+  size_t lines = 1;
+  for (const char *p = text.data(), *end = p + text.size();
+       (p = static_cast<const char*>(std::memchr(p, '\n', end - p))); ++p)
+    ++lines;
+  return lines;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Writer
+
+// Bytes that a JSON string must escape.
+constexpr std::array<bool, 256> kEscape = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+
+// Whether one of the 8 bytes of `w` is a control character, '"', '\\' or not ASCII (a borrow can
+// flag a byte after one that is: callers then look at the bytes one by one).
+bool AnySpecial(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101, kHigh = 0x8080808080808080;
+  const uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
+  return ((w - kOnes * 0x20) | (quote - kOnes) | (backslash - kOnes) | w) & kHigh;
+}
+
+// Appends `s` as nlohmann's dump writes a string: '"', '\\' and control characters escaped
+// (\b \f \n \r \t, the others \u00xx), every other byte as is. Invalid UTF-8 (only in a
+// hand-built sample) is left to nlohmann, which writes U+FFFD for it.
+void AppendString(std::string& out, std::string_view s) {
+  const size_t start = out.size();
+  out += '"';
+  bool ascii = true;
+  size_t run = 0;  // s[run, i) is still to be copied
+  size_t i = 0;
+  while (i < s.size()) {
+    if (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!AnySpecial(w)) {
+        i += 8;
+        continue;
+      }
+    }
+    const auto c = static_cast<unsigned char>(s[i++]);
+    if (c >= 0x80) ascii = false;
+    if (!kEscape[c]) continue;
+    out.append(s.data() + run, i - 1 - run);
+    run = i;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out.append(u, sizeof u);
+      }
+    }
+  }
+  if (!ascii && !simdjson::validate_utf8(s)) {
+    out.resize(start);
+    out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+    return;
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+template <typename Int>
+void AppendInt(std::string& out, Int n) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, end);
+}
+
+// Appends value.dump(-1, ' ', false, Json::error_handler_t::replace), byte for byte, without
+// going through nlohmann's serializer, which costs more than the rest of a line; floating-point
+// numbers (nlohmann's own shortest form), binary and discarded values are still left to it.
+void AppendJson(std::string& out, const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null: out += "null"; return;
+    case Json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; return;
+    case Json::value_t::string: AppendString(out, value.get_ref<const std::string&>()); return;
+    case Json::value_t::number_integer: AppendInt(out, value.get<int64_t>()); return;
+    case Json::value_t::number_unsigned: AppendInt(out, value.get<uint64_t>()); return;
+    case Json::value_t::object: {
+      char separator = '{';
+      for (const auto& [k, v] : value.get_ref<const Json::object_t&>()) {
+        out += separator;
+        separator = ',';
+        AppendString(out, k);
+        out += ':';
+        AppendJson(out, v);
+      }
+      out += separator == '{' ? "{}" : "}";
+      return;
+    }
+    case Json::value_t::array: {
+      char separator = '[';
+      for (const Json& v : value.get_ref<const Json::array_t&>()) {
+        out += separator;
+        separator = ',';
+        AppendJson(out, v);
+      }
+      out += separator == '[' ? "[]" : "]";
+      return;
+    }
+    default: break;
+  }
   out += value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// `key` is the literal ,"name": to write before the value.
+void StringField(std::string& out, std::string_view key, std::string_view value) {
+  out += key;
+  AppendString(out, value);
+}
+void Field(std::string& out, std::string_view key, const std::optional<std::string>& value) {
+  if (value) StringField(out, key, *value);
+}
+void Field(std::string& out, std::string_view key, const std::optional<double>& value) {
+  if (!value) return;
+  out += key;
+  AppendJson(out, *value);
+}
+void Field(std::string& out, std::string_view key, const std::optional<bool>& value) {
+  if (!value) return;
+  out += key;
+  out += *value ? "\"true\"" : "\"false\"";
+}
+void PropertyField(std::string& out, const Json& property) {
+  if (property.is_null()) return;
+  out += ",\"property\":";
+  AppendJson(out, property);
 }
 
 void Extras(std::string& out, const Json& extra) {
   if (!extra.is_object()) return;
-  for (const auto& [k, v] : extra.items()) Field(out, k, v);
+  for (const auto& [k, v] : extra.get_ref<const Json::object_t&>()) {
+    out += ',';
+    AppendString(out, k);
+    out += ':';
+    AppendJson(out, v);
+  }
 }
 
-std::string WriteAnnotation(const ManifestAnnotation& a) {
-  std::string out = "{";
-  Field(out, "type", a.type);
-  if (a.name) Field(out, "name", *a.name);
-  if (a.id) Field(out, "id", *a.id);
-  if (!a.property.is_null()) Field(out, "property", a.property);
-  if (a.confidence) Field(out, "confidence", *a.confidence);
-  if (a.annotation_loc) Field(out, "annotation-loc", *a.annotation_loc);
-  if (a.annotation_format) Field(out, "annotation-format", *a.annotation_format);
-  if (a.hard) Field(out, "hard", *a.hard ? "true" : "false");
-  if (a.hard_coefficient) Field(out, "hard-coefficient", *a.hard_coefficient);
-  if (a.hard_reasons) Field(out, "hard-reasons", *a.hard_reasons);
-  if (a.annotated_by) Field(out, "annotated-by", *a.annotated_by);
-  if (a.creation_time) Field(out, "creation-time", *a.creation_time);
+void AppendAnnotation(std::string& out, const ManifestAnnotation& a) {
+  StringField(out, "{\"type\":", a.type);
+  Field(out, ",\"name\":", a.name);
+  Field(out, ",\"id\":", a.id);
+  PropertyField(out, a.property);
+  Field(out, ",\"confidence\":", a.confidence);
+  Field(out, ",\"annotation-loc\":", a.annotation_loc);
+  Field(out, ",\"annotation-format\":", a.annotation_format);
+  Field(out, ",\"hard\":", a.hard);
+  Field(out, ",\"hard-coefficient\":", a.hard_coefficient);
+  Field(out, ",\"hard-reasons\":", a.hard_reasons);
+  Field(out, ",\"annotated-by\":", a.annotated_by);
+  Field(out, ",\"creation-time\":", a.creation_time);
   Extras(out, a.extra);
   out += '}';
-  return out;
+}
+
+void AppendLine(std::string& out, const ManifestSample& s) {
+  StringField(out, "{\"source\":", s.source);
+  if (s.usage != Usage::kUnset) {
+    out += ",\"usage\":\"";
+    out += UsageName(s.usage);
+    out += '"';
+  }
+  Field(out, ",\"id\":", s.id);
+  if (s.sample_type) {
+    out += ",\"sample-type\":";
+    AppendInt(out, *s.sample_type);
+  }
+  Field(out, ",\"source-type\":", s.source_type);
+  Field(out, ",\"inference-loc\":", s.inference_loc);
+  Field(out, ",\"hard\":", s.hard);
+  Field(out, ",\"hard-coefficient\":", s.hard_coefficient);
+  Field(out, ",\"hard-reasons\":", s.hard_reasons);
+  PropertyField(out, s.property);
+  if (!s.annotations.empty()) {
+    out += ",\"annotation\":[";
+    for (size_t i = 0; i < s.annotations.size(); ++i) {
+      if (i) out += ',';
+      AppendAnnotation(out, s.annotations[i]);
+    }
+    out += ']';
+  }
+  Extras(out, s.extra);
+  out += '}';
 }
 
 }  // namespace
@@ -317,90 +766,62 @@ std::string_view UsageName(Usage usage) {
 
 Result<ManifestSample> ParseManifestLine(std::string_view line, std::string_view source_name,
                                          int64_t line_number, const ManifestOptions& options) {
-  LineContext ctx(source_name, line_number);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  if (TrimWhitespace(line).empty()) return ctx.Error("", "expected a JSON object, got a blank line");
-  if (TooDeep(line))
-    return ctx.Error("", "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
-  Json obj;
-  try {
-    obj = Json::parse(line);
-  } catch (const std::exception& e) {
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 9: ..."
-    std::string what = e.what();
-    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    return ctx.Error("", "not valid JSON: " + what);
-  }
-  if (!obj.is_object())
-    return ctx.Error("", "expected a JSON object, got " + std::string(obj.type_name()));
-  try {
-    return ParseObject(std::move(obj), options, ctx);
-  } catch (const std::exception& e) {  // not expected: every access is type-checked
-    return ctx.Error("", std::string("unreadable line: ") + e.what());
-  }
+  ManifestSample s;
+  OA_TRY(ParseLine(line, /*padded=*/false, options, LineContext(source_name, line_number), s));
+  return s;
 }
 
 Result<std::vector<ManifestSample>> ParseManifest(std::string_view text,
                                                   std::string_view source_name,
                                                   const ManifestOptions& options) {
   std::vector<ManifestSample> samples;
+  samples.reserve(CountLines(text));
   Status error;
-  ForEachLine(text, [&](int64_t number, std::string_view line) {
-    auto s = ParseManifestLine(line, source_name, number, options);
-    if (!s.ok()) {
-      error = s.status();
-      return false;
-    }
-    samples.push_back(std::move(s).value());
-    return true;
+  ForEachLine(text, 1, [&](int64_t number, std::string_view line, bool padded) {
+    error = ParseLine(line, padded, options, LineContext(source_name, number),
+                      samples.emplace_back());
+    return error.ok();
   });
   if (!error.ok()) return error;
   return samples;
 }
 
-ManifestParse ParseManifestLenient(std::string_view text, std::string_view source_name,
-                                   const ManifestOptions& options) {
+ManifestParse ParseManifestChunk(std::string_view text, std::string_view source_name,
+                                 int64_t first_line, const ManifestOptions& options) {
   ManifestParse out;
-  ForEachLine(text, [&](int64_t number, std::string_view line) {
-    auto s = ParseManifestLine(line, source_name, number, options);
-    if (s.ok())
-      out.samples.push_back(std::move(s).value());
-    else
-      out.rejected.push_back({number, s.status().message()});
+  const size_t lines = CountLines(text);
+  out.samples.reserve(lines);
+  out.sample_lines.reserve(lines);
+  ForEachLine(text, first_line, [&](int64_t number, std::string_view line, bool padded) {
+    Status status = ParseLine(line, padded, options, LineContext(source_name, number),
+                              out.samples.emplace_back());
+    if (status.ok()) {
+      out.sample_lines.push_back(number);
+    } else {
+      out.samples.pop_back();
+      out.rejected.push_back({number, status.message()});
+    }
     return true;
   });
   return out;
 }
 
+ManifestParse ParseManifestLenient(std::string_view text, std::string_view source_name,
+                                   const ManifestOptions& options) {
+  return ParseManifestChunk(text, source_name, 1, options);
+}
+
 std::string WriteManifestLine(const ManifestSample& s) {
-  std::string out = "{";
-  Field(out, "source", s.source);
-  if (s.usage != Usage::kUnset) Field(out, "usage", UsageName(s.usage));
-  if (s.id) Field(out, "id", *s.id);
-  if (s.sample_type) Field(out, "sample-type", *s.sample_type);
-  if (s.source_type) Field(out, "source-type", *s.source_type);
-  if (s.inference_loc) Field(out, "inference-loc", *s.inference_loc);
-  if (s.hard) Field(out, "hard", *s.hard ? "true" : "false");
-  if (s.hard_coefficient) Field(out, "hard-coefficient", *s.hard_coefficient);
-  if (s.hard_reasons) Field(out, "hard-reasons", *s.hard_reasons);
-  if (!s.property.is_null()) Field(out, "property", s.property);
-  if (!s.annotations.empty()) {
-    out += ",\"annotation\":[";
-    for (size_t i = 0; i < s.annotations.size(); ++i) {
-      if (i) out += ',';
-      out += WriteAnnotation(s.annotations[i]);
-    }
-    out += ']';
-  }
-  Extras(out, s.extra);
-  out += '}';
+  std::string out;
+  out.reserve(256);
+  AppendLine(out, s);
   return out;
 }
 
 std::string WriteManifest(const std::vector<ManifestSample>& samples) {
   std::string out;
   for (const auto& s : samples) {
-    out += WriteManifestLine(s);
+    AppendLine(out, s);
     out += '\n';
   }
   return out;

@@ -4,6 +4,8 @@
 // OPENARTS_UPDATE_GOLDEN=1 rewrites the *.golden files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -311,6 +313,218 @@ TEST(ManifestErrors, StrictFailsOnFirstBadLineLenientReportsAll) {
   EXPECT_EQ(lenient.rejected[0].line, 2);
   EXPECT_EQ(lenient.rejected[1].line, 5);
   EXPECT_EQ(lenient.rejected[1].reason.rfind("d.manifest:5: not valid JSON: ", 0), 0u);
+}
+
+// ------------------------------------------------------------------------------------------------
+// The simdjson reader behaves as the nlohmann reader it replaced (tests/manifest_fuzz.cc compares
+// the two; golden/manifest/tricky.manifest holds the cases, its .golden was written by the old one)
+
+TEST(ManifestReader, DuplicateKeysKeepTheLastValue) {
+  ManifestSample s = Line(R"({"source":5,"source":"b","id":"x","id":null,"zz":{"a":1},"zz":[2],)"
+                          R"("annotation":[{"type":"t","name":"n","name":"m"}]})");
+  EXPECT_EQ(s.source, "b");  // the first, not a string, is not even looked at
+  EXPECT_FALSE(s.id);
+  EXPECT_EQ(s.extra, Json::parse(R"({"zz":[2]})"));
+  EXPECT_EQ(s.annotations.at(0).name, "m");
+  EXPECT_EQ(Line(R"({"source":"a","annotation":[{"type":"t"}],"annotation":[]})").annotations.size(), 0u);
+  // Both spellings are an error even when one of them is null.
+  EXPECT_EQ(LineError(R"({"source":"a","hard_reasons":"1","hard-reasons":null})"),
+            "m.manifest:7: hard-reasons: given both as 'hard-reasons' and 'hard_reasons'");
+}
+
+TEST(ManifestReader, ErrorsInKeyOrderNotLineOrder) {
+  EXPECT_EQ(LineError(R"({"id":5,"usage":5,"source":"a"})"),
+            "m.manifest:7: usage: expected a string, got 5");
+  EXPECT_EQ(LineError(R"({"annotation":[{"type":5}],"hard":1,"source":"a"})"),
+            "m.manifest:7: hard: expected \"true\" or \"false\", got 1");
+  EXPECT_EQ(LineError(R"({"source":"a","annotation":[{"name":1,"type":"t","confidence":2}]})"),
+            "m.manifest:7: annotation[0].name: expected a string, got 1");
+}
+
+TEST(ManifestReader, NumbersAsNlohmannReadsThem) {
+  ManifestSample s = Line(R"({"source":"a","u":5,"i":-5,"f":5.0,"z":-0,"nz":-0.0,)"
+                          R"("big":18446744073709551616,"max":18446744073709551615})");
+  EXPECT_TRUE(s.extra["u"].is_number_unsigned());
+  EXPECT_TRUE(s.extra["i"].is_number_integer() && !s.extra["i"].is_number_unsigned());
+  EXPECT_TRUE(s.extra["f"].is_number_float());
+  EXPECT_TRUE(s.extra["big"].is_number_float());  // beyond 64 bits: a double, as nlohmann does
+  EXPECT_EQ(s.extra["max"].get<uint64_t>(), 18446744073709551615u);
+  EXPECT_EQ(WriteManifestLine(s),
+            R"({"source":"a","big":1.8446744073709552e+19,"f":5.0,"i":-5,)"
+            R"("max":18446744073709551615,"nz":-0.0,"u":5,"z":0})");
+  EXPECT_EQ(Line(R"({"source":"a","sample-type":18446744073709551615})").sample_type, -1);
+  EXPECT_EQ(Line(R"({"source":"a","hard-coefficient":1})").hard_coefficient, 1.0);
+  EXPECT_EQ(LineError(R"({"source":"a","x":1e400})"),
+            "m.manifest:7: not valid JSON: number overflow parsing '1e400'");
+}
+
+TEST(ManifestReader, InvalidJsonExplainedByNlohmann) {
+  EXPECT_EQ(LineError(R"({"source":"\ud800"})"),
+            "m.manifest:7: not valid JSON: parse error at line 1, column 18: syntax error while "
+            "parsing value - invalid string: surrogate U+D800..U+DBFF must be followed by "
+            "U+DC00..U+DFFF; last read: '\"\\ud800\"'");
+  EXPECT_EQ(LineError("{\"source\":\"a\tb\"}"),
+            "m.manifest:7: not valid JSON: parse error at line 1, column 13: syntax error while "
+            "parsing value - invalid string: control character U+0009 (HT) must be escaped to "
+            "\\u0009 or \\t; last read: '\"a<U+0009>'");
+  EXPECT_EQ(LineError("\xEF\xBB{\"source\":\"a\"}"),
+            "m.manifest:7: not valid JSON: parse error at line 1, column 3: syntax error while "
+            "parsing value - invalid BOM; must be 0xEF 0xBB 0xBF if given; last read: '\xEF\xBB{'");
+  EXPECT_EQ(Line(R"({"source":"\ud83d\ude00"})").source, "\xF0\x9F\x98\x80");
+}
+
+TEST(ManifestReader, BomBeforeAnyLineIsSkippedByTheJsonParser) {
+  // Only the BOM before line 1 is the file's; nlohmann skips one at the start of any line.
+  ManifestParse p = ParseManifestLenient(
+      "\xEF\xBB\xBF\xEF\xBB\xBF{\"source\":\"a\"}\n\xEF\xBB\xBF{\"source\":\"b\"}\n\xEF\xBB\xBF\n", "m");
+  ASSERT_EQ(p.samples.size(), 2u);
+  EXPECT_EQ(p.samples[1].source, "b");
+  ASSERT_EQ(p.rejected.size(), 1u);
+  EXPECT_EQ(p.rejected[0].reason,
+            "m:3: not valid JSON: parse error at line 1, column 4: syntax error while parsing "
+            "value - unexpected end of input; expected '[', '{', or a literal");
+}
+
+TEST(ManifestReader, DepthLimitIsExact) {
+  auto nested = [](int depth) {
+    return R"({"source":"a","d":)" + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+  };
+  EXPECT_EQ(Line(nested(100)).extra["d"].dump().size(), 198u);
+  EXPECT_EQ(LineError(nested(101)), "m.manifest:7: JSON nested deeper than 100 levels");
+  // A JSON-encoded property is decoded when it fits, nested in the line, within 100 levels.
+  auto property = [](int depth) {
+    return R"({"source":"a","property":")" + std::string(depth, '[') + std::string(depth, ']') + "\"}";
+  };
+  EXPECT_TRUE(Line(property(97)).property.is_array());
+  EXPECT_TRUE(Line(property(98)).property.is_string());
+}
+
+TEST(ManifestReader, LongLineHasItsOwnParser) {
+  const std::string big(1'500'000, 'x');
+  std::string text = R"({"source":")" + big + "\"}\n" + R"({"source":"a","d":)" +
+                     std::string(100, '[') + std::string(100, ']') + "}\n" +
+                     R"({"source":"b","pad":")" + big + R"(","d":)" + std::string(100, '[') +
+                     std::string(100, ']') + "}\n";
+  ManifestParse p = ParseManifestLenient(text, "m");
+  ASSERT_EQ(p.samples.size(), 1u);
+  EXPECT_EQ(p.samples[0].source, big);
+  ASSERT_EQ(p.rejected.size(), 2u);
+  EXPECT_EQ(p.rejected[0].reason, "m:2: JSON nested deeper than 100 levels");
+  EXPECT_EQ(p.rejected[1].reason, "m:3: JSON nested deeper than 100 levels");
+}
+
+TEST(ManifestReader, LinesReadInPlaceStopAtTheirNewline) {
+  // simdjson reads a line in place when the text goes on for 64 bytes after it: the next line
+  // must not complete it.
+  const std::string text = "{\"source\":\"a\n\"}\n{\"source\":\"b\",\n\"id\":\"c\"}\n" +
+                           std::string(200, ' ') + "\n{\"source\":\"d\"}";
+  ManifestParse p = ParseManifestLenient(text, "m.manifest");
+  ASSERT_EQ(p.samples.size(), 1u);
+  EXPECT_EQ(p.samples[0].source, "d");
+  ASSERT_EQ(p.rejected.size(), 4u);
+  std::istringstream in(text);
+  int64_t n = 0, bad = 0;
+  for (std::string l; std::getline(in, l);) {
+    ++n;
+    if (l.find_first_not_of(' ') == std::string::npos) continue;
+    auto one = ParseManifestLine(l, "m.manifest", n);  // copied: no bytes after it
+    if (!one.ok() && bad < 4) {
+      EXPECT_EQ(p.rejected[bad].line, n);
+      EXPECT_EQ(p.rejected[bad++].reason, one.status().message());
+    }
+  }
+  EXPECT_EQ(bad, 4);
+  EXPECT_EQ(p.rejected[0].reason,
+            "m.manifest:1: not valid JSON: parse error at line 1, column 13: syntax error while "
+            "parsing value - invalid string: missing closing quote; last read: '\"a'");
+}
+
+TEST(ManifestReader, SampleLinesNumberEachSample) {
+  ManifestParse p = ParseManifestLenient("\n{\"source\":\"a\"}\nbad\n\r\n{\"source\":\"b\"}", "m");
+  EXPECT_EQ(p.sample_lines, (std::vector<int64_t>{2, 5}));
+  EXPECT_EQ(p.rejected, (std::vector<RejectedLine>{{3, p.rejected.at(0).reason}}));
+}
+
+TEST(ManifestChunk, CountsLinesFromFirstLine) {
+  ManifestParse p = ParseManifestChunk("oops\n\n{\"source\":\"a\"}\n", "big.manifest", 41);
+  EXPECT_EQ(p.sample_lines, (std::vector<int64_t>{43}));
+  ASSERT_EQ(p.rejected.size(), 1u);
+  EXPECT_EQ(p.rejected[0].line, 41);
+  EXPECT_EQ(p.rejected[0].reason.rfind("big.manifest:41: not valid JSON: ", 0), 0u);
+  // The file's BOM is only before line 1.
+  EXPECT_TRUE(ParseManifestChunk("\xEF\xBB\xBF\n", "m", 1).rejected.empty());
+  EXPECT_EQ(ParseManifestChunk("\xEF\xBB\xBF\n", "m", 2).rejected.size(), 1u);
+}
+
+TEST(ManifestChunk, ChunksCutAtAnyNewlineGiveTheWholeParse) {
+  for (const char* name : {"spec_examples.manifest", "quirks.manifest", "tricky.manifest"}) {
+    SCOPED_TRACE(name);
+    const std::string text = Read(kGolden / name);
+    const ManifestParse whole = ParseManifestLenient(text, name, kBase);
+    int64_t line = 1;  // of text[cut]
+    for (size_t cut = 0;; cut = text.find('\n', cut) + 1, ++line) {
+      ManifestParse a = ParseManifestChunk(std::string_view(text).substr(0, cut), name, 1, kBase);
+      ManifestParse b = ParseManifestChunk(std::string_view(text).substr(cut), name, line, kBase);
+      a.samples.insert(a.samples.end(), b.samples.begin(), b.samples.end());
+      a.rejected.insert(a.rejected.end(), b.rejected.begin(), b.rejected.end());
+      a.sample_lines.insert(a.sample_lines.end(), b.sample_lines.begin(), b.sample_lines.end());
+      EXPECT_EQ(a.samples, whole.samples) << cut;
+      EXPECT_EQ(a.rejected, whole.rejected) << cut;
+      EXPECT_EQ(a.sample_lines, whole.sample_lines) << cut;
+      if (text.find('\n', cut) == std::string::npos) break;
+    }
+    EXPECT_EQ(line, 1 + std::count(text.begin(), text.end(), '\n'));  // every cut was tried
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The writer writes what nlohmann's dump wrote
+
+TEST(ManifestWriter, StringsEscapedAsNlohmannDumps) {
+  // Every ASCII byte at every offset of a string longer than the 8 bytes the writer skips at once.
+  for (int c = 0; c < 128; ++c) {
+    for (size_t at = 0; at < 18; ++at) {
+      ManifestSample s;
+      s.source = std::string(18, 'a');
+      s.source[at] = static_cast<char>(c);
+      ASSERT_EQ(WriteManifestLine(s), R"({"source":)" + Json(s.source).dump() + "}") << c << " " << at;
+    }
+  }
+  ManifestSample s;
+  s.source = "\x7f 华为 \xF0\x9F\x98\x80 \x01\x1f";
+  EXPECT_EQ(WriteManifestLine(s), "{\"source\":\"\x7f 华为 \xF0\x9F\x98\x80 \\u0001\\u001f\"}");
+}
+
+TEST(ManifestWriter, InvalidUtf8BecomesReplacementCharacter) {
+  ManifestSample s;
+  s.source = "a\xff" "b\xE5\x8D";
+  s.extra["\xC0\xAF"] = "\xED\xA0\x80";  // an overlong '/', an encoded surrogate
+  EXPECT_EQ(WriteManifestLine(s),
+            "{\"source\":\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\",\"\xEF\xBF\xBD\xEF\xBF\xBD\":"
+            "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"}");
+}
+
+TEST(ManifestWriter, ValuesAsNlohmannDumps) {
+  const Json values = Json::parse(
+      R"([null,true,false,0,-1,18446744073709551615,-9223372036854775808,0.1,1e-07,1e+21,5.0,)"
+      R"(-0.0,"s",[],{},[1,[2,{"k":[]}]],{"b":{"c":null},"a":"x\n"}])");
+  for (const Json& v : values) {
+    ManifestSample s;
+    s.source = "a";
+    s.property = v;
+    s.extra["x"] = v;
+    const std::string dumped = v.dump();
+    std::string expected = R"({"source":"a")";
+    if (!v.is_null()) expected += R"(,"property":)" + dumped;
+    EXPECT_EQ(WriteManifestLine(s), expected + R"(,"x":)" + dumped + "}");
+  }
+  ManifestSample s;
+  s.source = "a";
+  s.extra["nan"] = std::nan("");
+  s.hard_coefficient = 0.30000000000000004;
+  s.annotations.push_back({.type = "t", .confidence = 1e-7});
+  EXPECT_EQ(WriteManifestLine(s), R"({"source":"a","hard-coefficient":0.30000000000000004,)"
+                                  R"("annotation":[{"type":"t","confidence":1e-07}],"nan":null})");
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -99,12 +99,21 @@ struct RejectedLine {
 struct ManifestParse {
   std::vector<ManifestSample> samples;  // the good lines, in file order
   std::vector<RejectedLine> rejected;   // the bad ones, in file order
+  std::vector<int64_t> sample_lines;    // sample_lines[i]: the 1-based line of samples[i]
 };
 
 // As ParseManifest, but a bad line is recorded in `rejected` and skipped: imports report rejected
 // lines rather than failing wholesale.
 ManifestParse ParseManifestLenient(std::string_view text, std::string_view source_name,
                                    const ManifestOptions& options = {});
+
+// As ParseManifestLenient for a run of whole lines cut from a manifest at '\n' boundaries whose
+// first line is line `first_line` (1-based) of the file: line numbers in `rejected`,
+// `sample_lines` and the messages count from there, and a BOM is skipped only when first_line
+// is 1. Cutting a text after any '\n' and concatenating the chunks' results in order gives
+// ParseManifestLenient of the whole text, so an importer can parse chunks on several threads.
+ManifestParse ParseManifestChunk(std::string_view text, std::string_view source_name,
+                                 int64_t first_line, const ManifestOptions& options = {});
 
 // Canonical JSON Lines: one object per sample, each line ending in '\n'; hyphenated keys in a
 // fixed order (source, usage, id, sample-type, source-type, inference-loc, hard,
