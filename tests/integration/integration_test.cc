@@ -1,6 +1,7 @@
 // The daemon in-process (server::Server on a temporary home and port 0), driven through its REST
 // API with libcurl: login, the per-route authentication/authorization matrix, workspace ACLs,
-// objects, AK/SK signing, token revocation and the bucket force-delete task.
+// objects, AK/SK signing, token revocation, the bucket force-delete task and the HTTP statuses of
+// the dataset errors.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -176,6 +177,10 @@ class MatrixTest : public ServerTest {
     v["key"] = "dir/k.txt";
     v["task_id"] = task_id_;
     v["training_job_id"] = training_job_id_;
+    v["dataset_id"] = dataset_id_;
+    v["sample_id"] = sample_id_;
+    v["version_id"] = version_id_;
+    v["label_name"] = "cat";
     v["access_key"] = access_key;
     return v;
   }
@@ -207,10 +212,42 @@ class MatrixTest : public ServerTest {
     auto j = c().Do("POST", "/v2/" + *project_id_ + "/training-jobs", Auth(admin()), job.dump());
     ASSERT_EQ(j.status, 201) << j.body;
     training_job_id_ = j.json()["metadata"]["id"].get<std::string>();
+    // A dataset with an imported sample, a label and a version, so that the dataset routes are
+    // called on things that exist.
+    MakeBucket("matrix-data", admin());
+    ASSERT_EQ(PutObject("matrix-data", "in/a.jpg", "not really a jpeg").status, 200);
+    const std::string v2 = "/v2/" + *project_id_ + "/datasets";
+    Json ds = {{"dataset_name", "matrix-dataset"},
+               {"dataset_type", 0},
+               {"data_sources", Json::array({Json{{"data_path", "obs://matrix-data/in/"}}})},
+               {"work_path", "obs://matrix-data/out/"},
+               {"labels", Json::array({Json{{"name", "cat"}}})},
+               {"import_data", true}};
+    auto d = c().Do("POST", v2, Auth(admin()), ds.dump());
+    ASSERT_EQ(d.status, 201) << d.body;
+    dataset_id_ = d.json()["dataset_id"].get<std::string>();
+    const std::string import_task = d.json()["import_task_id"].get<std::string>();
+    Json task;
+    for (int i = 0; i < 200; ++i) {
+      auto t = c().Do("GET", v2 + "/" + dataset_id_ + "/import-tasks/" + import_task, Auth(admin()));
+      ASSERT_EQ(t.status, 200) << t.body;
+      task = t.json();
+      if (task["status"] == "COMPLETED" || task["status"] == "FAILED") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(task["status"], "COMPLETED") << task.dump();
+    auto samples = c().Do("GET", v2 + "/" + dataset_id_ + "/data-annotations/samples", Auth(admin()));
+    ASSERT_EQ(samples.status, 200) << samples.body;
+    ASSERT_EQ(samples.json()["samples"].size(), 1u) << samples.body;
+    sample_id_ = samples.json()["samples"][0]["sample_id"].get<std::string>();
+    auto version = c().Do("POST", v2 + "/" + dataset_id_ + "/versions", Auth(admin()), "{}");
+    ASSERT_EQ(version.status, 201) << version.body;
+    version_id_ = version.json()["version_id"].get<std::string>();
   }
-  static std::string group_id_, task_id_, training_job_id_;
+  static std::string group_id_, task_id_, training_job_id_, dataset_id_, sample_id_, version_id_;
 };
-std::string MatrixTest::group_id_, MatrixTest::task_id_, MatrixTest::training_job_id_;
+std::string MatrixTest::group_id_, MatrixTest::task_id_, MatrixTest::training_job_id_, MatrixTest::dataset_id_,
+    MatrixTest::sample_id_, MatrixTest::version_id_;
 
 TEST_F(MatrixTest, EveryRouteRejectsAnonymousCalls) {
   ASSERT_GE(server_->routes().size(), 40u);
@@ -515,6 +552,74 @@ TEST_F(ServerTest, ForceDeletingABucketRunsATask) {
   EXPECT_EQ(c().Do("GET", V1("/tasks?status=Sleeping"), Auth(admin())).status, 400);
   // Finished tasks cannot be cancelled.
   EXPECT_EQ(c().Do("POST", V1("/tasks/" + task_id + "/cancel"), Auth(admin())).status, 409);
+}
+
+// The dataset errors api/openapi.yaml promises: the HTTP status of each ModelArts code.
+TEST_F(ServerTest, DatasetErrorsUseTheDocumentedStatuses) {
+  MakeBucket("status-data", admin());
+  ASSERT_EQ(PutObject("status-data", "in/a.txt", "hello world\n").status, 200);
+  const std::string v2 = "/v2/" + *project_id_ + "/datasets";
+  auto create = [&](const std::string& name, int type) {
+    Json body = {{"dataset_name", name},
+                 {"dataset_type", type},
+                 {"data_sources", Json::array({Json{{"data_path", "obs://status-data/in/"}}})},
+                 {"work_path", "obs://status-data/out-" + name + "/"},
+                 {"labels", Json::array({Json{{"name", "a"}}})}};
+    auto r = c().Do("POST", v2, Auth(admin()), body.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json().value("dataset_id", "");
+  };
+  auto expect = [&](const HttpResponse& r, int status, const std::string& code) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_NE(r.json().value("error_msg", "").find(code), std::string::npos) << r.body;
+  };
+  const std::string id = create("status-cls", 100);
+  const std::string ds = v2 + "/" + id;
+  ASSERT_EQ(id.size(), 32u);
+  auto dup = c().Do("POST", v2, Auth(admin()),
+                    Json{{"dataset_name", "status-cls"},
+                         {"data_sources", Json::array({Json{{"data_path", "obs://status-data/in/"}}})},
+                         {"work_path", "obs://status-data/o2/"}}.dump());
+  EXPECT_EQ(dup.status, 409) << dup.body;
+  expect(c().Do("POST", ds + "/data-annotations/labels", Auth(admin()), R"({"labels":[{"name":"a"}]})"), 409,
+         "ModelArts.4411");
+  expect(c().Do("PUT", ds + "/data-annotations/labels", Auth(admin()),
+                R"({"labels":[{"name":"zz","property":{"@modelarts:rename_to":"y"}}]})"),
+         404, "ModelArts.4410");
+  expect(c().Do("GET", ds + "/data-annotations/samples?label_name=zz", Auth(admin())), 404, "ModelArts.4410");
+  expect(c().Do("GET", ds + "/data-annotations/samples?sample_state=bogus", Auth(admin())), 400, "sample_state");
+  expect(c().Do("POST", ds + "/export-tasks", Auth(admin()), R"({"path":"obs://status-data/in/x/"})"), 400,
+         "ModelArts.4358");
+  expect(c().Do("POST", ds + "/export-tasks", Auth(admin()), R"({"path":"obs://status-data/e/","export_type":9})"),
+         400, "ModelArts.4384");
+  auto exp = c().Do("POST", ds + "/export-tasks", Auth(admin()), R"({"path":"obs://status-data/e/"})");
+  ASSERT_EQ(exp.status, 201) << exp.body;
+  // An export task is not an import task, and the other way round.
+  const std::string export_id = exp.json()["task_id"].get<std::string>();
+  EXPECT_EQ(c().Do("GET", ds + "/import-tasks/" + export_id, Auth(admin())).status, 404);
+  auto imp = c().Do("POST", ds + "/import-tasks", Auth(admin()), R"({"import_path":"obs://status-data/in/"})");
+  ASSERT_EQ(imp.status, 201) << imp.body;
+  expect(c().Do("GET", ds + "/export-tasks/" + imp.json()["task_id"].get<std::string>(), Auth(admin())), 404,
+         "ModelArts.4359");
+  EXPECT_EQ(c().Do("GET", ds + "/versions/nope", Auth(admin())).status, 404);
+  // Publishing waits for the import (ModelArts.4343 while it runs).
+  const std::string import_url = ds + "/import-tasks/" + imp.json()["task_id"].get<std::string>();
+  std::string status;
+  for (int i = 0; i < 200 && status != "COMPLETED" && status != "FAILED"; ++i) {
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = c().Do("GET", import_url, Auth(admin())).json().value("status", "");
+  }
+  ASSERT_EQ(status, "COMPLETED");
+  auto v1 = c().Do("POST", ds + "/versions", Auth(admin()), "");
+  EXPECT_EQ(v1.status, 201) << v1.body;
+  expect(c().Do("POST", ds + "/versions", Auth(admin()), "{}"), 409, "ModelArts.4370");
+  const std::string ner = create("status-ner", 101);
+  expect(c().Do("POST", v2 + "/" + ner + "/versions", Auth(admin()), R"({"train_evaluate_sample_ratio":"0.8"})"), 400,
+         "ModelArts.4342");
+  EXPECT_EQ(c().Do("DELETE", ds + "/versions/" + v1.json()["version_id"].get<std::string>(), Auth(admin())).status,
+            204);
+  EXPECT_EQ(c().Do("DELETE", ds, Auth(admin())).status, 204);
+  EXPECT_EQ(c().Do("GET", ds, Auth(admin())).status, 404);
 }
 
 TEST_F(ServerTest, WrongProjectInThePathIsNotFound) {
