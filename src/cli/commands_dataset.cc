@@ -45,14 +45,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key)) return "";
-  const Json& v = j[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "";
-  return v.dump();
-}
-
 int64_t Int(const Json& j, const char* key) {
   if (!j.is_object() || !j.contains(key)) return 0;
   const Json& v = j[key];
@@ -96,9 +88,9 @@ Result<std::string> ResolveDataset(client::Client& c, const std::string& id_or_n
     OA_ASSIGN_OR_RETURN(Json r, c.ListDatasets(q));
     const Json page = r.value("datasets", Json::array());
     for (const auto& d : page) {
-      if (Str(d, "dataset_name") == id_or_name) {
-        ids.push_back(Str(d, "dataset_id"));
-        workspaces.push_back(Str(d, "workspace_id"));
+      if (JsonField(d, "dataset_name") == id_or_name) {
+        ids.push_back(JsonField(d, "dataset_id"));
+        workspaces.push_back(JsonField(d, "workspace_id"));
       }
     }
     if (page.empty() || q.offset + q.limit >= r.value("total_number", int64_t{0})) break;
@@ -154,7 +146,7 @@ Result<Json> FollowTask(const Common& common, const TaskGetter& get) {
   auto start = std::chrono::steady_clock::now();
   for (;;) {
     OA_ASSIGN_OR_RETURN(Json t, get());
-    const std::string status = Str(t, "status");
+    const std::string status = JsonField(t, "status");
     if (draw) {
       double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ProgressState s{static_cast<uint64_t>(std::clamp<int64_t>(Int(t, "progress"), 0, 100)) * 10, 1000, 0, 0, 0};
@@ -176,16 +168,16 @@ Result<Json> FollowTask(const Common& common, const TaskGetter& get) {
 }
 
 Status TaskFailure(const std::string& what, const Json& t) {
-  std::string msg = Str(t, "error_msg");
-  if (msg.empty()) msg = Str(t, "error_code");
-  return FailedPrecondition(what + " task " + Str(t, "task_id") + " failed" + (msg.empty() ? "" : ": " + msg));
+  std::string msg = JsonField(t, "error_msg");
+  if (msg.empty()) msg = JsonField(t, "error_code");
+  return FailedPrecondition(what + " task " + JsonField(t, "task_id") + " failed" + (msg.empty() ? "" : ": " + msg));
 }
 
 // Waits for an import and prints its report (or the task JSON).
 Status FinishImport(Cli& cli, client::Client& c, const std::string& dataset_id, const std::string& task_id) {
   OA_ASSIGN_OR_RETURN(Json t, FollowTask(cli.common(), [&] { return c.GetImportTask(dataset_id, task_id); }));
   if (cli.common().json()) PrintJson(t);
-  if (Str(t, "status") == "FAILED") return TaskFailure("import", t);
+  if (JsonField(t, "status") == "FAILED") return TaskFailure("import", t);
   if (!cli.common().json()) {
     for (const auto& l : ImportReportLines(t, 10)) PrintLine(l);
   }
@@ -200,26 +192,26 @@ std::string TypeCell(int code) {
 }
 
 void ShowDataset(const Json& d) {
-  PrintRecord({{"id", Str(d, "dataset_id")},
-               {"name", Str(d, "dataset_name")},
+  PrintRecord({{"id", JsonField(d, "dataset_id")},
+               {"name", JsonField(d, "dataset_name")},
                {"type", TypeCell(static_cast<int>(Int(d, "dataset_type")))},
-               {"description", Str(d, "description")},
-               {"input", Str(d, "data_path")},
-               {"output", Str(d, "work_path")},
-               {"workspace", Str(d, "workspace_id")},
+               {"description", JsonField(d, "description")},
+               {"input", JsonField(d, "data_path")},
+               {"output", JsonField(d, "work_path")},
+               {"workspace", JsonField(d, "workspace_id")},
                {"samples", std::to_string(Int(d, "total_sample_count"))},
                {"labeled", std::to_string(Int(d, "annotated_sample_count"))},
                {"unlabeled", std::to_string(Int(d, "unannotated_sample_count"))},
                {"to_be_confirmed", std::to_string(Int(d, "to_be_confirmed_sample_count"))},
-               {"current_version", Str(d, "current_version_id")},
+               {"current_version", JsonField(d, "current_version_id")},
                {"created", FormatTime(Int(d, "create_time"))},
                {"updated", FormatTime(Int(d, "update_time"))},
-               {"created_by", Str(d, "created_by")}});
+               {"created_by", JsonField(d, "created_by")}});
   const Json labels = d.value("labels", Json::array());
   PrintLine("");
   Table t({"label", "type", "samples"});
   for (const auto& l : labels) {
-    t.AddRow({Str(l, "name"), TypeCell(static_cast<int>(Int(l, "type"))), std::to_string(Int(l, "sample_count"))});
+    t.AddRow({JsonField(l, "name"), TypeCell(static_cast<int>(Int(l, "type"))), std::to_string(Int(l, "sample_count"))});
   }
   PrintTable(t);
 }
@@ -229,14 +221,14 @@ std::string SampleLabels(const Json& s) {
   std::vector<std::string> names;
   std::set<std::string> seen;
   for (const auto& l : s.value("labels", Json::array())) {
-    std::string n = Str(l, "name");
+    std::string n = JsonField(l, "name");
     if (!n.empty() && seen.insert(n).second) names.push_back(n);
   }
   return Join(names, ",");
 }
 
 std::string StateCell(const Json& s) {
-  std::string st = Lower(Str(s, "state"));
+  std::string st = Lower(JsonField(s, "state"));
   std::replace(st.begin(), st.end(), '_', '-');
   return st;
 }
@@ -299,17 +291,17 @@ void AddDatasetCrud(Cli& cli, CLI::App* g) {
         if (a->import) body["import_data"] = true;
         OA_ASSIGN_OR_RETURN(auto* c, cli.Client());
         OA_ASSIGN_OR_RETURN(Json created, c->CreateDataset(body));
-        const std::string id = Str(created, "dataset_id");
-        const std::string task_id = Str(created, "import_task_id");
+        const std::string id = JsonField(created, "dataset_id");
+        const std::string task_id = JsonField(created, "import_task_id");
         if (!cli.common().json()) {
-          PrintLine("Created dataset '" + Str(created, "dataset_name") + "' (id " + id + ").");
+          PrintLine("Created dataset '" + JsonField(created, "dataset_name") + "' (id " + id + ").");
         }
         Json task;
         if (!task_id.empty()) {
           if (!cli.common().json()) PrintLine("Importing " + a->input + " (task " + task_id + ")");
           OA_ASSIGN_OR_RETURN(task, FollowTask(cli.common(), [&] { return c->GetImportTask(id, task_id); }));
           if (!cli.common().json()) {
-            if (Str(task, "status") != "FAILED") {
+            if (JsonField(task, "status") != "FAILED") {
               for (const auto& l : ImportReportLines(task, 10)) PrintLine(l);
             }
           }
@@ -319,7 +311,7 @@ void AddDatasetCrud(Cli& cli, CLI::App* g) {
           if (!task.is_null()) d["import_task"] = task;
           PrintJson(d);
         }
-        if (!task.is_null() && Str(task, "status") == "FAILED") return TaskFailure("import", task);
+        if (!task.is_null() && JsonField(task, "status") == "FAILED") return TaskFailure("import", task);
         return Status::Ok();
       });
   create->add_option("-n,--name", a->name, "1-64 letters, digits, '-' or '_'")->required();
@@ -354,13 +346,13 @@ void AddDatasetCrud(Cli& cli, CLI::App* g) {
         Table t({"id", "name", "type", "samples", "labeled", "created", "description"});
         const Json items = r.value("datasets", Json::array());
         for (const auto& d : items) {
-          t.AddRow({Str(d, "dataset_id"), Str(d, "dataset_name"), DatasetTypeName(static_cast<int>(Int(d, "dataset_type"))),
+          t.AddRow({JsonField(d, "dataset_id"), JsonField(d, "dataset_name"), DatasetTypeName(static_cast<int>(Int(d, "dataset_type"))),
                     std::to_string(Int(d, "total_sample_count")), std::to_string(Int(d, "annotated_sample_count")),
-                    FormatTime(Int(d, "create_time")), Shorten(Str(d, "description"), 40)});
+                    FormatTime(Int(d, "create_time")), Shorten(JsonField(d, "description"), 40)});
         }
         PrintTable(t);
         std::fprintf(stderr, "page %d: %zu of %s dataset(s)\n", ls->page_num, items.size(),
-                     Str(r, "total_number").c_str());
+                     JsonField(r, "total_number").c_str());
         return Status::Ok();
       });
   list->add_option("-t,--type", ls->type, "only this type (a name or a code)");
@@ -395,7 +387,7 @@ void AddDatasetCrud(Cli& cli, CLI::App* g) {
         OA_ASSIGN_OR_RETURN(std::string id, ResolveDataset(*c, up->dataset));
         OA_ASSIGN_OR_RETURN(Json d, c->UpdateDataset(id, patch));
         if (cli.common().json()) return EmitJson(d);
-        PrintLine("Updated dataset '" + Str(d, "dataset_name") + "' (id " + id + ").");
+        PrintLine("Updated dataset '" + JsonField(d, "dataset_name") + "' (id " + id + ").");
         return Status::Ok();
       });
   AddDatasetOption(update, up->dataset);
@@ -478,8 +470,8 @@ void AddImportExport(Cli& cli, CLI::App* g) {
         if (cli.common().json()) return EmitJson(r);
         Table t({"task id", "created", "status", "path", "added", "updated", "rejected"});
         for (const auto& x : r.value("import_tasks", Json::array())) {
-          const bool done = Str(x, "status") == "COMPLETED";
-          t.AddRow({Str(x, "task_id"), FormatTime(Int(x, "create_time")), Str(x, "status"), Str(x, "import_path"),
+          const bool done = JsonField(x, "status") == "COMPLETED";
+          t.AddRow({JsonField(x, "task_id"), FormatTime(Int(x, "create_time")), JsonField(x, "status"), JsonField(x, "import_path"),
                     done ? std::to_string(Int(x, "added_sample_count")) : "-",
                     done ? std::to_string(Int(x, "updated_sample_count")) : "-",
                     done ? std::to_string(Int(x, "rejected_sample_count")) : "-"});
@@ -517,9 +509,9 @@ void AddImportExport(Cli& cli, CLI::App* g) {
         }
         OA_ASSIGN_OR_RETURN(Json t, FollowTask(cli.common(), [&] { return c->GetExportTask(id, task_id); }));
         if (cli.common().json()) PrintJson(t);
-        if (Str(t, "status") == "FAILED") return TaskFailure("export", t);
+        if (JsonField(t, "status") == "FAILED") return TaskFailure("export", t);
         if (!cli.common().json()) {
-          PrintLine("Exported " + std::to_string(Int(t, "total_sample_count")) + " sample(s) to " + Str(t, "path") +
+          PrintLine("Exported " + std::to_string(Int(t, "total_sample_count")) + " sample(s) to " + JsonField(t, "path") +
                     " (task " + task_id + ").");
           for (const auto& f : t.value("files", Json::array())) PrintLine("  " + f.get<std::string>());
         }
@@ -560,12 +552,12 @@ void AddImportExport(Cli& cli, CLI::App* g) {
         Table t({"Task ID", "Creation time", "Export method", "Export path", "Total exported samples",
                  "Export status"});
         for (const auto& x : tasks) {
-          t.AddRow({Str(x, "task_id"), FormatTime(Int(x, "create_time")), Str(x, "export_method"), Str(x, "path"),
-                    std::to_string(Int(x, "total_sample_count")), Str(x, "status")});
+          t.AddRow({JsonField(x, "task_id"), FormatTime(Int(x, "create_time")), JsonField(x, "export_method"), JsonField(x, "path"),
+                    std::to_string(Int(x, "total_sample_count")), JsonField(x, "status")});
         }
         PrintTable(t);
         for (const auto& x : tasks) {
-          if (!Str(x, "error_msg").empty()) PrintLine(Str(x, "task_id") + ": " + Str(x, "error_msg"));
+          if (!JsonField(x, "error_msg").empty()) PrintLine(JsonField(x, "task_id") + ": " + JsonField(x, "error_msg"));
         }
         return Status::Ok();
       });
@@ -598,12 +590,12 @@ void AddSampleCommands(Cli& cli, CLI::App* g) {
         Table t({"sample id", "state", "usage", "labels", "source"});
         const Json items = r.value("samples", Json::array());
         for (const auto& s : items) {
-          t.AddRow({Str(s, "sample_id"), StateCell(s), Str(s, "sample_usage"), SampleLabels(s),
-                    Shorten(Str(s, "source"), 80)});
+          t.AddRow({JsonField(s, "sample_id"), StateCell(s), JsonField(s, "sample_usage"), SampleLabels(s),
+                    Shorten(JsonField(s, "source"), 80)});
         }
         PrintTable(t);
-        std::string more = Str(r, "next_marker");
-        std::fprintf(stderr, "%zu of %s sample(s)%s\n", items.size(), Str(r, "sample_count").c_str(),
+        std::string more = JsonField(r, "next_marker");
+        std::fprintf(stderr, "%zu of %s sample(s)%s\n", items.size(), JsonField(r, "sample_count").c_str(),
                      more.empty() ? "" : ("; next page: --marker " + more).c_str());
         return Status::Ok();
       });
@@ -626,11 +618,11 @@ void AddSampleCommands(Cli& cli, CLI::App* g) {
         OA_ASSIGN_OR_RETURN(Json s, c->GetSample(id, one->sample_id));
         if (cli.common().json()) return EmitJson(s);
         std::vector<std::pair<std::string, std::string>> f = {
-            {"sample_id", Str(s, "sample_id")}, {"source", Str(s, "source")},
-            {"state", StateCell(s)},           {"usage", Str(s, "sample_usage")},
-            {"hard", Str(s, "hard")},          {"created", FormatTime(Int(s, "create_time"))},
+            {"sample_id", JsonField(s, "sample_id")}, {"source", JsonField(s, "source")},
+            {"state", StateCell(s)},           {"usage", JsonField(s, "sample_usage")},
+            {"hard", JsonField(s, "hard")},          {"created", FormatTime(Int(s, "create_time"))},
             {"updated", FormatTime(Int(s, "update_time"))}};
-        if (s.contains("text")) f.insert(f.begin() + 2, {"text", Str(s, "text")});
+        if (s.contains("text")) f.insert(f.begin() + 2, {"text", JsonField(s, "text")});
         PrintRecord(f);
         PrintLine("labels:");
         for (const auto& l : s.value("labels", Json::array())) PrintLine("  " + l.dump());
@@ -699,7 +691,7 @@ void AddLabelCommands(Cli& cli, CLI::App* g) {
                                    if (cli.common().json()) return EmitJson(r);
                                    Table t({"name", "type", "count"});
                                    for (const auto& l : r.value("labels", Json::array())) {
-                                     t.AddRow({Str(l, "name"), TypeCell(static_cast<int>(Int(l, "type"))),
+                                     t.AddRow({JsonField(l, "name"), TypeCell(static_cast<int>(Int(l, "type"))),
                                                std::to_string(Int(l, "sample_count"))});
                                    }
                                    PrintTable(t);
@@ -782,14 +774,14 @@ void AddVersionCommands(Cli& cli, CLI::App* g) {
         OA_ASSIGN_OR_RETURN(auto* c, cli.Client());
         OA_ASSIGN_OR_RETURN(std::string id, ResolveDataset(*c, pa->dataset));
         OA_ASSIGN_OR_RETURN(Json r, c->PublishVersion(id, body));
-        OA_ASSIGN_OR_RETURN(Json v, c->GetVersion(id, Str(r, "version_id")));
+        OA_ASSIGN_OR_RETURN(Json v, c->GetVersion(id, JsonField(r, "version_id")));
         if (cli.common().json()) return EmitJson(v);
-        PrintLine("Published version " + Str(v, "version_name") + " (id " + Str(v, "version_id") + "): " +
+        PrintLine("Published version " + JsonField(v, "version_name") + " (id " + JsonField(v, "version_id") + "): " +
                   std::to_string(Int(v, "total_sample_count")) + " sample(s), " +
                   std::to_string(Int(v, "annotated_sample_count")) + " labeled, " +
                   std::to_string(Int(v, "train_sample_count")) + " train, " +
                   std::to_string(Int(v, "eval_sample_count")) + " eval.");
-        PrintLine("manifest: " + Str(v, "manifest_path"));
+        PrintLine("manifest: " + JsonField(v, "manifest_path"));
         return Status::Ok();
       });
   AddDatasetOption(publish, pa->dataset);
@@ -808,12 +800,12 @@ void AddVersionCommands(Cli& cli, CLI::App* g) {
                                      Table t({"version", "id", "samples", "labeled", "train", "eval", "created",
                                               "manifest"});
                                      for (const auto& v : r.value("versions", Json::array())) {
-                                       t.AddRow({Str(v, "version_name"), Str(v, "version_id"),
+                                       t.AddRow({JsonField(v, "version_name"), JsonField(v, "version_id"),
                                                  std::to_string(Int(v, "total_sample_count")),
                                                  std::to_string(Int(v, "annotated_sample_count")),
                                                  std::to_string(Int(v, "train_sample_count")),
                                                  std::to_string(Int(v, "eval_sample_count")),
-                                                 FormatTime(Int(v, "create_time")), Str(v, "manifest_path")});
+                                                 FormatTime(Int(v, "create_time")), JsonField(v, "manifest_path")});
                                      }
                                      PrintTable(t);
                                      return Status::Ok();
@@ -921,12 +913,12 @@ Result<Json> ImportRequestBody(const ImportOptions& o) {
 
 std::vector<std::string> ImportReportLines(const Json& task, size_t max_rejected) {
   std::vector<std::string> out;
-  const std::string status = Str(task, "status");
+  const std::string status = JsonField(task, "status");
   double seconds = static_cast<double>(Int(task, "elapsed_time")) / 1000.0;
-  out.push_back("Import task " + Str(task, "task_id") + " " + status +
-                (seconds > 0 ? " in " + FormatDuration(seconds) : "") + ": " + Str(task, "import_path"));
+  out.push_back("Import task " + JsonField(task, "task_id") + " " + status +
+                (seconds > 0 ? " in " + FormatDuration(seconds) : "") + ": " + JsonField(task, "import_path"));
   if (status == "FAILED") {
-    out.push_back("error: " + Str(task, "error_msg"));
+    out.push_back("error: " + JsonField(task, "error_msg"));
     return out;
   }
   if (status != "COMPLETED") return out;
@@ -938,8 +930,8 @@ std::vector<std::string> ImportReportLines(const Json& task, size_t max_rejected
   size_t shown = 0;
   for (const auto& r : items) {
     if (shown == max_rejected) break;
-    const std::string where = Str(r, "where");
-    std::string reason = Str(r, "reason");
+    const std::string where = JsonField(r, "where");
+    std::string reason = JsonField(r, "reason");
     // Parser messages may start with the place themselves ("a.manifest:8: not valid JSON").
     if (!where.empty() && reason.starts_with(where + ": ")) reason.erase(0, where.size() + 2);
     out.push_back("  " + where + ": " + reason);
@@ -947,7 +939,7 @@ std::vector<std::string> ImportReportLines(const Json& task, size_t max_rejected
   }
   if (static_cast<int64_t>(shown) < rejected) {
     out.push_back("  ... and " + std::to_string(rejected - static_cast<int64_t>(shown)) +
-                  " more (ma-cli dataset import-status -i DATASET --task " + Str(task, "task_id") +
+                  " more (ma-cli dataset import-status -i DATASET --task " + JsonField(task, "task_id") +
                   " --output json)");
   }
   for (const auto& w : task.value("warnings", Json::array())) {

@@ -18,14 +18,6 @@ bool IsTerminal(const std::string& phase) {
   return phase == "Completed" || phase == "Failed" || phase == "Terminated" || phase == "Abnormal";
 }
 
-std::string Str(const Json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key)) return "";
-  const Json& v = j[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "";
-  return v.dump();
-}
-
 std::string Duration(int64_t ms) {
   if (ms <= 0) return "-";
   const int64_t s = ms / 1000;
@@ -40,26 +32,26 @@ void ShowJob(const Common& common, const Json& job, bool verbose) {
   const Json& md = job["metadata"];
   const Json& st = job["status"];
   std::vector<std::pair<std::string, std::string>> f = {
-      {"id", Str(md, "id")},
-      {"name", Str(md, "name")},
-      {"phase", Str(st, "phase")},
-      {"secondary_phase", Str(st, "secondary_phase")},
-      {"reason", Str(st, "reason")},
+      {"id", JsonField(md, "id")},
+      {"name", JsonField(md, "name")},
+      {"phase", JsonField(st, "phase")},
+      {"secondary_phase", JsonField(st, "secondary_phase")},
+      {"reason", JsonField(st, "reason")},
       {"created", FormatTime(md.value("create_time", int64_t{0}))},
       {"duration", Duration(st.value("duration", int64_t{0}))},
-      {"user", Str(md, "user_name")},
-      {"workspace", Str(md, "workspace_id")},
-      {"flavor", Str(job["spec"]["resource"], "flavor_id")},
-      {"instances", Str(job["spec"]["resource"], "node_count")},
-      {"output_version", Str(st, "output_version")},
+      {"user", JsonField(md, "user_name")},
+      {"workspace", JsonField(md, "workspace_id")},
+      {"flavor", JsonField(job["spec"]["resource"], "flavor_id")},
+      {"instances", JsonField(job["spec"]["resource"], "node_count")},
+      {"output_version", JsonField(st, "output_version")},
   };
   if (job["status"].contains("running_records")) {
     f.push_back({"runs", std::to_string(job["status"]["running_records"].size())});
   }
   for (const auto& t : job["status"].value("task_statuses", Json::array())) {
-    std::string v = Str(t, "state");
-    if (t.contains("exit_code")) v += " (exit code " + Str(t, "exit_code") + ")";
-    f.push_back({Str(t, "task"), v});
+    std::string v = JsonField(t, "state");
+    if (t.contains("exit_code")) v += " (exit code " + JsonField(t, "exit_code") + ")";
+    f.push_back({JsonField(t, "task"), v});
   }
   PrintRecord(f);
   if (verbose) {
@@ -123,22 +115,22 @@ Status Submit(Cli& cli, const SubmitArgs& a) {
   for (const auto& w : formats::LintWarnings(config)) std::fprintf(stderr, "Warning: %s\n", w.c_str());
   OA_ASSIGN_OR_RETURN(auto* c, cli.Client());
   OA_ASSIGN_OR_RETURN(Json job, c->CreateTrainingJob(body));
-  const std::string id = Str(job["metadata"], "id");
+  const std::string id = JsonField(job["metadata"], "id");
   if (a.quiet) {
     if (cli.common().json()) return EmitJson(job);
     PrintLine(id);
     return Status::Ok();
   }
   std::fprintf(stderr, "Submitted training job %s (%s); following it (Ctrl-C stops following, not the job)\n",
-               id.c_str(), Str(job["metadata"], "name").c_str());
+               id.c_str(), JsonField(job["metadata"], "name").c_str());
   std::string phase;
   uint64_t offset = 0;
   for (;;) {
     OA_ASSIGN_OR_RETURN(job, c->GetTrainingJob(id));
-    const std::string now = Str(job["status"], "phase");
+    const std::string now = JsonField(job["status"], "phase");
     if (now != phase) {
       phase = now;
-      std::string reason = Str(job["status"], "reason");
+      std::string reason = JsonField(job["status"], "reason");
       std::fprintf(stderr, "[%s] %s%s\n", FormatTime(SystemClock().NowMillis()).c_str(), phase.c_str(),
                    reason.empty() ? "" : (" (" + reason + ")").c_str());
     }
@@ -150,9 +142,9 @@ Status Submit(Cli& cli, const SubmitArgs& a) {
       if (cli.common().json()) PrintJson(job);
       if (phase != "Completed") {
         return FailedPrecondition("training job " + id + " ended " + phase +
-                                  (Str(job["status"], "reason").empty()
+                                  (JsonField(job["status"], "reason").empty()
                                        ? std::string()
-                                       : ": " + Str(job["status"], "reason")) +
+                                       : ": " + JsonField(job["status"], "reason")) +
                                   " (ma-cli ma-job get-event -i " + id + ")");
       }
       return Status::Ok();
@@ -185,14 +177,14 @@ Status ListJobs(Cli& cli, const std::string& name, const std::string& phase, int
   if (cli.common().json()) return EmitJson(r);
   Table t({"id", "name", "phase", "created", "duration", "flavor", "instances", "user"});
   for (const auto& job : r["items"]) {
-    t.AddRow({Str(job["metadata"], "id"), Str(job["metadata"], "name"), Str(job["status"], "phase"),
+    t.AddRow({JsonField(job["metadata"], "id"), JsonField(job["metadata"], "name"), JsonField(job["status"], "phase"),
               FormatTime(job["metadata"].value("create_time", int64_t{0})),
               Duration(job["status"].value("duration", int64_t{0})),
-              Str(job["spec"]["resource"], "flavor_id"), Str(job["spec"]["resource"], "node_count"),
-              Str(job["metadata"], "user_name")});
+              JsonField(job["spec"]["resource"], "flavor_id"), JsonField(job["spec"]["resource"], "node_count"),
+              JsonField(job["metadata"], "user_name")});
   }
   PrintTable(t);
-  std::fprintf(stderr, "page %d: %zu of %s job(s)\n", page_num, r["items"].size(), Str(r, "total").c_str());
+  std::fprintf(stderr, "page %d: %zu of %s job(s)\n", page_num, r["items"].size(), JsonField(r, "total").c_str());
   return Status::Ok();
 }
 
@@ -337,7 +329,7 @@ void AddMaJobCommands(Cli& cli) {
         }
         if (cli.common().json()) return EmitJson(Json{{"events", all}});
         for (const auto& e : all) {
-          PrintLine(Str(e, "time") + " " + Str(e, "level") + " " + Str(e, "source") + " " + Str(e, "message"));
+          PrintLine(JsonField(e, "time") + " " + JsonField(e, "level") + " " + JsonField(e, "source") + " " + JsonField(e, "message"));
         }
         return Status::Ok();
       });
@@ -357,7 +349,7 @@ void AddMaJobCommands(Cli& cli) {
         OA_TRY(c->StopTrainingJob(sa->id));
         OA_ASSIGN_OR_RETURN(Json job, c->GetTrainingJob(sa->id));
         if (cli.common().json()) return EmitJson(job);
-        PrintLine("Training job " + sa->id + " is " + Str(job["status"], "phase"));
+        PrintLine("Training job " + sa->id + " is " + JsonField(job["status"], "phase"));
         return Status::Ok();
       });
   stop->add_option("-i,--job-id", sa->id, "training job id")->required();
@@ -393,11 +385,11 @@ void AddMaJobCommands(Cli& cli) {
         if (fa->verbose) head.insert(head.end(), {"cpu", "gpu", "npu", "memory_gb", "max_num", "available_here"});
         Table t(head);
         for (const auto& f : r["flavors"]) {
-          std::vector<std::string> row = {Str(f, "flavor_id"), Str(f, "flavor_type")};
+          std::vector<std::string> row = {JsonField(f, "flavor_id"), JsonField(f, "flavor_type")};
           if (fa->verbose) {
             const Json& i = f["flavor_info"];
-            row.insert(row.end(), {Str(i["cpu"], "core_num"), Str(i["gpu"], "unit_num"), Str(i["npu"], "unit_num"),
-                                   Str(i["memory"], "size"), Str(i, "max_num"), Str(f, "available_here")});
+            row.insert(row.end(), {JsonField(i["cpu"], "core_num"), JsonField(i["gpu"], "unit_num"), JsonField(i["npu"], "unit_num"),
+                                   JsonField(i["memory"], "size"), JsonField(i, "max_num"), JsonField(f, "available_here")});
           }
           t.AddRow(row);
         }
@@ -419,8 +411,8 @@ void AddMaJobCommands(Cli& cli) {
         if (*ea) head.insert(head.end(), {"engine_id", "image_url", "run_user"});
         Table t(head);
         for (const auto& e : r["items"]) {
-          std::vector<std::string> row = {Str(e, "engine_name"), Str(e, "engine_version")};
-          if (*ea) row.insert(row.end(), {Str(e, "engine_id"), Str(e["image_info"], "cpu_image_url"), Str(e, "run_user")});
+          std::vector<std::string> row = {JsonField(e, "engine_name"), JsonField(e, "engine_version")};
+          if (*ea) row.insert(row.end(), {JsonField(e, "engine_id"), JsonField(e["image_info"], "cpu_image_url"), JsonField(e, "run_user")});
           t.AddRow(row);
         }
         PrintTable(t);

@@ -90,6 +90,14 @@ std::string FormatDuration(double s) {
   return buf;
 }
 
+std::string JsonField(const Json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key)) return "";
+  const Json& v = j[key];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
 std::string FormatTime(int64_t millis) {
   if (millis <= 0) return "";
   time_t t = static_cast<time_t>(millis / 1000);

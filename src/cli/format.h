@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "base/json.h"
+
 namespace openarts::cli {
 
 // A table printed as aligned columns under an upper-case header, two spaces apart. Columns
@@ -31,6 +33,10 @@ std::string FormatRate(double bytes_per_second);
 std::string FormatDuration(double seconds);
 // ms since the epoch → "2026-01-02 03:04:05" in local time; "" for 0.
 std::string FormatTime(int64_t millis);
+
+// A field of a JSON reply as table text: strings as they are, null or absent as "", anything else
+// as compact JSON.
+std::string JsonField(const Json& object, const char* key);
 
 struct ProgressState {
   uint64_t bytes_done = 0, bytes_total = 0;

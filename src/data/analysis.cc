@@ -21,21 +21,6 @@ constexpr const char* kImageMetrics[] = {"resolution", "aspect_ratio", "brightne
 constexpr const char* kBoxMetrics[] = {"box_aspect_ratio", "box_area_ratio", "box_marginalization",
                                        "box_overlap", "box_brightness", "box_blur"};
 
-Result<std::string> ReadAllObject(objstore::ObjectStore& objects, const std::string& uri_text, uint64_t limit) {
-  OA_ASSIGN_OR_RETURN(auto uri, objstore::ParseObsUri(uri_text));
-  OA_ASSIGN_OR_RETURN(auto h, objects.Get(uri.bucket, uri.key));
-  if (h.info.size > limit) return InvalidArgument(uri_text + " is larger than " + std::to_string(limit) + " bytes");
-  std::string out(h.info.size, '\0');
-  size_t done = 0;
-  while (done < out.size()) {
-    OA_ASSIGN_OR_RETURN(size_t n, h.reader->ReadAt(done, out.data() + done, out.size() - done));
-    if (n == 0) break;
-    done += n;
-  }
-  out.resize(done);
-  return out;
-}
-
 std::string FeaturesPath(const Dataset& ds, const Version& v) {
   return ds.output_path + ds.name + "-" + ds.id + "/analysis/" + v.name + "/features.jsonl";
 }
@@ -53,14 +38,14 @@ Result<Json> DataServiceImpl::AnalyzeVersion(const Dataset& ds_in, const std::st
   if (v.annotated_sample_count == 0) {
     return FailedPrecondition("version " + v.name + " has no labeled samples; feature analysis needs some (spec §11)");
   }
-  OA_ASSIGN_OR_RETURN(std::string manifest, ReadAllObject(objects_, v.manifest_path, 4ull << 30));
-  auto parsed = formats::ParseManifestLenient(manifest, v.manifest_path);
   std::vector<ManifestSample> samples;
-  for (auto& s : parsed.samples) {
+  OA_TRY(ForEachObjectLine(objects_, v.manifest_path, [&](std::string_view line, int64_t line_no) -> Status {
+    if (TrimWhitespace(line).empty()) return Status::Ok();
+    auto s = formats::ParseManifestLine(line, v.manifest_path, line_no);
     // Detection analyses labeled images only; classification all (spec §11).
-    if (ds.type == 1 && s.annotations.empty()) continue;
-    samples.push_back(std::move(s));
-  }
+    if (s.ok() && !(ds.type == 1 && s->annotations.empty())) samples.push_back(std::move(*s));
+    return Status::Ok();
+  }));
   std::vector<std::string> lines(samples.size());
   std::atomic<size_t> next{0}, done{0};
   std::atomic<int64_t> failed{0};
@@ -80,7 +65,7 @@ Result<Json> DataServiceImpl::AnalyzeVersion(const Dataset& ds_in, const std::st
       bool bad = false;
       for (const auto& a : s.annotations) {
         if (!a.annotation_loc) continue;
-        auto xml = ReadAllObject(objects_, *a.annotation_loc, 16 << 20);
+        auto xml = ReadObject(objects_, *a.annotation_loc, 16 << 20);
         auto voc = xml.ok() ? formats::ParseVoc(*xml, *a.annotation_loc) : Result<formats::VocAnnotation>(xml.status());
         if (!voc.ok()) {
           fail(voc.status().message());
@@ -93,7 +78,7 @@ Result<Json> DataServiceImpl::AnalyzeVersion(const Dataset& ds_in, const std::st
         }
       }
       if (!bad) {
-        auto bytes = ReadAllObject(objects_, s.source, 64 << 20);
+        auto bytes = ReadObject(objects_, s.source, 64 << 20);
         auto f = bytes.ok() ? imaging::Analyze(*bytes, boxes) : Result<imaging::ImageFeatures>(bytes.status());
         if (!f.ok()) {
           fail(f.status().message());
@@ -178,26 +163,24 @@ Result<Json> DataServiceImpl::FeatureHistograms(const Dataset& ds, const std::ve
   std::vector<Version> versions;
   for (const std::string& id : version_ids) {
     OA_ASSIGN_OR_RETURN(Version v, GetVersion(ds, id));
-    auto text = ReadAllObject(objects_, FeaturesPath(ds, v), 4ull << 30);
-    if (!text.ok()) {
+    std::string path = FeaturesPath(ds, v);
+    OA_ASSIGN_OR_RETURN(auto features, objstore::ParseObsUri(path));
+    if (!objects_.Head(features.bucket, features.key).ok()) {
       return FailedPrecondition("version " + v.name + " has not been analysed yet; start a feature analysis of it");
     }
     std::vector<double> values;
-    size_t pos = 0;
-    while (pos < text->size()) {
-      size_t nl = text->find('\n', pos);
-      if (nl == std::string::npos) nl = text->size();
-      Json j = Json::parse(std::string_view(*text).substr(pos, nl - pos), nullptr, false);
-      pos = nl + 1;
-      if (!j.is_object()) continue;
+    OA_TRY(ForEachObjectLine(objects_, path, [&](std::string_view line, int64_t) -> Status {
+      Json j = Json::parse(line, nullptr, false);
+      if (!j.is_object()) return Status::Ok();
       std::string su = AsciiLower(j.value("usage", std::string()));
-      if (u != "all" && su != u) continue;
+      if (u != "all" && su != u) return Status::Ok();
       if (box_metric) {
         for (const Json& b : j.value("boxes", Json::array())) values.push_back(b[box_index].get<double>());
       } else if (j.contains(metric)) {
         values.push_back(j[metric].get<double>());
       }
-    }
+      return Status::Ok();
+    }));
     sets.push_back(std::move(values));
     versions.push_back(v);
   }

@@ -247,16 +247,7 @@ Result<Json> DataServiceImpl::AutoLabel(const Dataset& ds_in, const Json& params
   bool text = ds.type == 100;
   auto features_of = [&](const Sample& s) -> Result<Features> {
     if (auto t = ContentText(s.source)) return TextFeatures(*t);
-    OA_ASSIGN_OR_RETURN(auto uri, objstore::ParseObsUri(s.source));
-    OA_ASSIGN_OR_RETURN(auto h, objects_.Get(uri.bucket, uri.key));
-    if (h.info.size > (64u << 20)) return InvalidArgument("larger than 64 MiB");
-    std::string bytes(h.info.size, '\0');
-    size_t done = 0;
-    while (done < bytes.size()) {
-      OA_ASSIGN_OR_RETURN(size_t n, h.reader->ReadAt(done, bytes.data() + done, bytes.size() - done));
-      if (n == 0) break;
-      done += n;
-    }
+    OA_ASSIGN_OR_RETURN(std::string bytes, ReadObject(objects_, s.source));
     return ImageFeaturesOf(bytes);
   };
   std::vector<Features> train_x, predict_x;

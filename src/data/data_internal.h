@@ -15,6 +15,7 @@
 #include "data/data.h"
 #include "formats/manifest.h"
 #include "formats/voc.h"
+#include "objstore/objstore.h"
 
 namespace openarts::data {
 
@@ -30,8 +31,21 @@ uint64_t SourceHash40(std::string_view source);
 std::string SampleIdOf(std::string_view salt, int64_t number);
 std::optional<int64_t> ParseSampleId(std::string_view salt, std::string_view id);
 
+// ---- objects (objects.cc) ----
+// A whole object; kInvalidArgument beyond `max_bytes`.
+Result<std::string> ReadObject(objstore::ObjectStore& objects, const std::string& uri,
+                               uint64_t max_bytes = 64 << 20);
+// Calls `fn` for each line of an object (without its '\n'; the last line may lack one), reading a
+// megabyte at a time; stops at the first error. `progress` gets the fraction read.
+Status ForEachObjectLine(objstore::ObjectStore& objects, const std::string& uri,
+                         const std::function<Status(std::string_view line, int64_t line_no)>& fn,
+                         const std::function<void(double)>& progress = {});
+
 // ---- decoding helpers (decode.cc) ----
 Status ValidateLabelName(std::string_view name);
+// dataset_name: 1–64 letters, digits, '-', '_'. description: ≤ 256, none of !<>=&"'.
+Status ValidateDatasetName(std::string_view name);
+Status ValidateDescription(std::string_view field, std::string_view description);
 // "obs://b/dir", "/b/dir/", "s3://b/dir" → "obs://b/dir/". kInvalidArgument naming `field`.
 Result<std::string> NormalizeObsDir(std::string_view field, std::string_view path);
 Result<std::optional<SampleState>> ParseSampleStateFilter(std::string_view s);

@@ -74,14 +74,6 @@ bool NameChar(char c) {
          c == '_';
 }
 
-Status CheckDescription(std::string_view field, std::string_view d) {
-  if (d.size() > 256) return Field(field, "at most 256 characters");
-  if (d.find_first_of("!<>=&\"'") != std::string_view::npos) {
-    return Field(field, "must not contain any of !<>=&\"'");
-  }
-  return Status::Ok();
-}
-
 Result<std::vector<Label>> DecodeLabels(const Json& body, const char* key) {
   std::vector<Label> out;
   auto it = body.find(key);
@@ -119,6 +111,23 @@ Result<std::vector<Label>> DecodeLabels(const Json& body, const char* key) {
 
 }  // namespace
 
+Status ValidateDescription(std::string_view field, std::string_view d) {
+  if (d.size() > 256) return Field(field, "at most 256 characters");
+  if (d.find_first_of("!<>=&\"'") != std::string_view::npos) {
+    return Field(field, "must not contain any of !<>=&\"'");
+  }
+  return Status::Ok();
+}
+
+Status ValidateDatasetName(std::string_view name) {
+  if (name.empty()) return Field("dataset_name", "required");
+  if (name.size() > 64) return Field("dataset_name", "at most 64 characters");
+  for (char c : name) {
+    if (!NameChar(c)) return Field("dataset_name", "only letters, digits, '-' and '_' are allowed");
+  }
+  return Status::Ok();
+}
+
 Status ValidateLabelName(std::string_view name) {
   if (name.empty()) return InvalidArgument("a label name must not be empty");
   if (name.size() > 1024) return InvalidArgument("a label name is at most 1024 bytes");
@@ -151,15 +160,11 @@ Result<CreateDatasetRequest> DecodeCreateDataset(const Json& body) {
   if (!body.is_object()) return InvalidArgument("body: expected a JSON object");
   CreateDatasetRequest r;
   OA_ASSIGN_OR_RETURN(auto name, OptString(body, "dataset_name"));
-  if (!name || name->empty()) return Field("dataset_name", "required");
-  if (name->size() > 64) return Field("dataset_name", "at most 64 characters");
-  for (char c : *name) {
-    if (!NameChar(c)) return Field("dataset_name", "only letters, digits, '-' and '_' are allowed");
-  }
+  OA_TRY(ValidateDatasetName(name.value_or("")));
   r.name = *name;
   OA_ASSIGN_OR_RETURN(auto desc, OptString(body, "description"));
   if (desc) {
-    OA_TRY(CheckDescription("description", *desc));
+    OA_TRY(ValidateDescription("description", *desc));
     r.description = *desc;
   }
   OA_ASSIGN_OR_RETURN(auto type, OptInt(body, "dataset_type"));
@@ -292,7 +297,7 @@ Result<PublishRequest> DecodePublishRequest(const Json& body) {
   }
   OA_ASSIGN_OR_RETURN(auto desc, OptString(body, "description"));
   if (desc) {
-    OA_TRY(CheckDescription("description", *desc));
+    OA_TRY(ValidateDescription("description", *desc));
     r.description = *desc;
   }
   OA_ASSIGN_OR_RETURN(auto ratio, OptRatio(body, "train_evaluate_sample_ratio"));

@@ -30,6 +30,17 @@ double Seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// Adds the seconds of its scope to `acc`.
+class AddSeconds {
+ public:
+  explicit AddSeconds(double& acc) : acc_(acc), t0_(Seconds()) {}
+  ~AddSeconds() { acc_ += Seconds() - t0_; }
+
+ private:
+  double& acc_;
+  double t0_;
+};
+
 constexpr size_t kMaxRejectedItems = 1000;
 constexpr size_t kChunkBytes = 4 << 20;
 
@@ -78,25 +89,6 @@ std::string ParentName(std::string_view key) {
                                 slash - (prev == std::string_view::npos ? 0 : prev + 1)));
 }
 
-Result<std::string> ReadObject(objstore::ObjectStore& objects, const std::string& uri_text,
-                               uint64_t max_bytes = 64 << 20) {
-  OA_ASSIGN_OR_RETURN(auto uri, objstore::ParseObsUri(uri_text));
-  OA_ASSIGN_OR_RETURN(auto h, objects.Get(uri.bucket, uri.key));
-  if (h.info.size > max_bytes) {
-    return InvalidArgument(uri_text + " is " + std::to_string(h.info.size) + " bytes; the limit is " +
-                           std::to_string(max_bytes));
-  }
-  std::string out(h.info.size, '\0');
-  size_t done = 0;
-  while (done < out.size()) {
-    OA_ASSIGN_OR_RETURN(size_t n, h.reader->ReadAt(done, out.data() + done, out.size() - done));
-    if (n == 0) break;
-    done += n;
-  }
-  out.resize(done);
-  return out;
-}
-
 Result<std::vector<objstore::ObjectInfo>> ListAll(objstore::ObjectStore& objects, const objstore::ObsUri& dir) {
   std::vector<objstore::ObjectInfo> out;
   objstore::ListOptions lo;
@@ -135,12 +127,7 @@ class Ingest {
 
   // Stage A (any one thread at a time): validation, label ids, dedupe against the file.
   std::vector<EncodedRow> Encode(std::vector<Candidate> items) {
-    double t0 = Seconds();
-    struct Timer {
-      double t0;
-      double& acc;
-      ~Timer() { acc += Seconds() - t0; }
-    } timer{t0, encode_seconds_};
+    AddSeconds timer(encode_seconds_);
     std::vector<EncodedRow> out;
     out.reserve(items.size());
     LabelResolver resolve = [this](const std::string& name, int type) { return Resolve(name, type); };
@@ -194,12 +181,7 @@ class Ingest {
   // Stage B (the writing thread): new samples go in above the watermark; updates wait for the
   // final commit.
   Status Write(std::vector<EncodedRow> rows) {
-    double t0 = Seconds();
-    struct Timer {
-      double t0;
-      double& acc;
-      ~Timer() { acc += Seconds() - t0; }
-    } timer{t0, report_.write_seconds};
+    AddSeconds timer(report_.write_seconds);
     std::vector<Params> samples, label_keys;
     samples.reserve(rows.size());
     int64_t now = svc_.clock_.NowMillis();
@@ -241,12 +223,7 @@ class Ingest {
 
   // Publishes everything at once.
   Status Commit() {
-    double t0 = Seconds();
-    struct Timer {
-      double t0;
-      double& acc;
-      ~Timer() { acc += Seconds() - t0; }
-    } timer{t0, report_.commit_seconds};
+    AddSeconds timer(report_.commit_seconds);
     OA_ASSIGN_OR_RETURN(LabelMap current, svc_.LoadLabels(ds_.seq));
     std::sort(sources_.begin(), sources_.end());
     int64_t now = svc_.clock_.NowMillis();

@@ -283,17 +283,10 @@ Status DownloadTo(objstore::ObjectStore& objects, const objstore::ObsUri& uri, c
 Status DataServiceImpl::MaterializeVersion(const Dataset& ds, const std::string& version_id,
                                            const std::string& dir) {
   OA_ASSIGN_OR_RETURN(Version v, GetVersion(ds, version_id));
-  OA_ASSIGN_OR_RETURN(auto muri, objstore::ParseObsUri(v.manifest_path));
-  OA_ASSIGN_OR_RETURN(auto h, objects_.Get(muri.bucket, muri.key));
   std::ofstream out(dir + "/" + v.name + ".manifest", std::ios::binary | std::ios::trunc);
   if (!out) return Unavailable("cannot write " + dir + "/" + v.name + ".manifest");
   std::unordered_map<std::string, int> used;
-  // Line by line, a megabyte at a time.
-  std::string buf, chunk(1 << 20, '\0');
-  uint64_t off = 0;
-  int64_t line_no = 0;
-  auto handle = [&](std::string_view line) -> Status {
-    ++line_no;
+  OA_TRY(ForEachObjectLine(objects_, v.manifest_path, [&](std::string_view line, int64_t line_no) -> Status {
     if (TrimWhitespace(line).empty()) return Status::Ok();
     OA_ASSIGN_OR_RETURN(ManifestSample s, formats::ParseManifestLine(line, v.manifest_path, line_no));
     if (auto uri = objstore::ParseObsUri(s.source); uri.ok() && objstore::IsObsUri(s.source)) {
@@ -314,20 +307,7 @@ Status DataServiceImpl::MaterializeVersion(const Dataset& ds, const std::string&
     out.write(l.data(), static_cast<std::streamsize>(l.size()));
     out.put('\n');
     return Status::Ok();
-  };
-  while (off < h.info.size) {
-    OA_ASSIGN_OR_RETURN(size_t n, h.reader->ReadAt(off, chunk.data(), chunk.size()));
-    if (n == 0) break;
-    off += n;
-    buf.append(chunk.data(), n);
-    size_t start = 0, nl;
-    while ((nl = buf.find('\n', start)) != std::string::npos) {
-      OA_TRY(handle(std::string_view(buf).substr(start, nl - start)));
-      start = nl + 1;
-    }
-    buf.erase(0, start);
-  }
-  if (!buf.empty()) OA_TRY(handle(buf));
+  }));
   out.close();
   if (!out) return Unavailable("cannot write the manifest into " + dir);
   return Status::Ok();
@@ -363,39 +343,25 @@ Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& 
                              "for other formats");
     }
     OA_ASSIGN_OR_RETURN(Version v, GetVersion(ds, req.version_id));
-    OA_ASSIGN_OR_RETURN(auto muri, objstore::ParseObsUri(v.manifest_path));
-    OA_ASSIGN_OR_RETURN(auto h, objects_.Get(muri.bucket, muri.key));
     SpoolFile spool;
-    std::string buf, chunk(1 << 20, '\0');
-    uint64_t off = 0;
-    int64_t n = 0, line_no = 0;
-    auto handle = [&](std::string_view line) -> Status {
-      ++line_no;
-      if (TrimWhitespace(line).empty()) return Status::Ok();
-      OA_ASSIGN_OR_RETURN(ManifestSample m, formats::ParseManifestLine(line, v.manifest_path, line_no));
-      m.source = WithScheme(m.source, req.source_type_header);
-      for (auto& a : m.annotations) {
-        if (a.annotation_loc) a.annotation_loc = WithScheme(*a.annotation_loc, req.source_type_header);
-      }
-      spool.Write(formats::WriteManifestLine(m));
-      spool.Write("\n");
-      ++n;
-      return Status::Ok();
-    };
-    while (off < h.info.size) {
-      OA_ASSIGN_OR_RETURN(size_t got, h.reader->ReadAt(off, chunk.data(), chunk.size()));
-      if (got == 0) break;
-      off += got;
-      buf.append(chunk.data(), got);
-      size_t start = 0, nl;
-      while ((nl = buf.find('\n', start)) != std::string::npos) {
-        OA_TRY(handle(std::string_view(buf).substr(start, nl - start)));
-        start = nl + 1;
-      }
-      buf.erase(0, start);
-      if (progress) progress(std::min(0.99, static_cast<double>(off) / static_cast<double>(h.info.size + 1)));
-    }
-    if (!buf.empty()) OA_TRY(handle(buf));
+    int64_t n = 0;
+    OA_TRY(ForEachObjectLine(
+        objects_, v.manifest_path,
+        [&](std::string_view line, int64_t line_no) -> Status {
+          if (TrimWhitespace(line).empty()) return Status::Ok();
+          OA_ASSIGN_OR_RETURN(ManifestSample m, formats::ParseManifestLine(line, v.manifest_path, line_no));
+          m.source = WithScheme(m.source, req.source_type_header);
+          for (auto& a : m.annotations) {
+            if (a.annotation_loc) a.annotation_loc = WithScheme(*a.annotation_loc, req.source_type_header);
+          }
+          spool.Write(formats::WriteManifestLine(m));
+          spool.Write("\n");
+          ++n;
+          return Status::Ok();
+        },
+        [&](double f) {
+          if (progress) progress(std::min(0.99, f));
+        }));
     std::string uri_text = req.path + ds.name + "-" + v.name + ".manifest";
     OA_ASSIGN_OR_RETURN(auto uri, objstore::ParseObsUri(uri_text));
     OA_TRY(spool.PutTo(objects_, uri));

@@ -205,19 +205,14 @@ Result<Dataset> DataServiceImpl::UpdateDataset(const std::string& project_id, co
   OA_ASSIGN_OR_RETURN(Dataset d, GetDataset(project_id, id, false));
   if (!patch.is_object()) return InvalidArgument("body: expected a JSON object");
   if (patch.contains("dataset_name")) {
-    CreateDatasetRequest probe;
-    Json b = {{"dataset_name", patch["dataset_name"]},
-              {"data_sources", Json::array({Json{{"data_path", d.input_path}}})},
-              {"work_path", d.output_path}};
-    OA_ASSIGN_OR_RETURN(probe, DecodeCreateDataset(b));
-    d.name = probe.name;
+    if (!patch["dataset_name"].is_string()) return InvalidArgument("dataset_name: expected a string");
+    d.name = patch["dataset_name"].get<std::string>();
+    OA_TRY(ValidateDatasetName(d.name));
   }
   if (patch.contains("description")) {
-    Json b = {{"dataset_name", d.name}, {"description", patch["description"]},
-              {"data_sources", Json::array({Json{{"data_path", d.input_path}}})},
-              {"work_path", d.output_path}};
-    OA_ASSIGN_OR_RETURN(auto probe, DecodeCreateDataset(b));
-    d.description = probe.description;
+    if (!patch["description"].is_string()) return InvalidArgument("description: expected a string");
+    d.description = patch["description"].get<std::string>();
+    OA_TRY(ValidateDescription("description", d.description));
   }
   auto r = db_.Exec("UPDATE datasets SET name = $1, description = $2, update_time = $3 WHERE seq = $4",
                     {d.name, d.description, clock_.NowMillis(), d.seq});

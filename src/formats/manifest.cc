@@ -18,6 +18,8 @@
 #include <memory>
 #include <utility>
 
+#include "json_line.h"
+
 #include "base/strings.h"
 
 namespace openarts::formats {
@@ -25,7 +27,6 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-constexpr int kMaxDepth = 100;
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 // A line longer than this gets a parser and buffer of its own, so that one huge line does not
 // leave the thread holding some 15 times its size.
@@ -75,29 +76,6 @@ std::string Show(const Json& v) {
   std::string s = v.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (s.size() > 40) s = s.substr(0, 37) + "...";
   return s;
-}
-
-// Rejects nesting deeper than `max_depth` (counted on the text, so also for invalid JSON) before
-// nlohmann, whose dump recurses, sees it.
-bool TooDeep(std::string_view text, int max_depth = kMaxDepth) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -305,7 +283,7 @@ class ObjectReader {
       return Expected(key, "an object or a JSON-encoded string", *v);
     // The decoded value is written back nested in the line (sample, annotation array, annotation).
     // Rare enough to leave to nlohmann, whose leniency (a BOM, integers beyond 64 bits) it keeps.
-    if (!TooDeep(s, kMaxDepth - 3)) {
+    if (!JsonTooDeep(s, kMaxJsonDepth - 3)) {
       Json decoded = Json::parse(s, nullptr, /*allow_exceptions=*/false);
       if (decoded.is_object() || decoded.is_array()) {
         out = std::move(decoded);
@@ -470,10 +448,10 @@ Scratch& ThreadScratch() {
 }
 
 // Parses `json`, whose memory must extend SIMDJSON_PADDING bytes past its end, refusing nesting
-// deeper than kMaxDepth: simdjson then accepts a line only if TooDeep does.
+// deeper than kMaxJsonDepth: simdjson then accepts a line only if TooDeep does.
 simdjson::error_code ParseJson(dom::parser& parser, std::string_view json, dom::element& root) {
-  if (parser.max_depth() != kMaxDepth) {
-    simdjson::error_code error = parser.allocate(std::max<size_t>(json.size(), 4096), kMaxDepth);
+  if (parser.max_depth() != kMaxJsonDepth) {
+    simdjson::error_code error = parser.allocate(std::max<size_t>(json.size(), 4096), kMaxJsonDepth);
     if (error != simdjson::SUCCESS) return error;
   }
   return parser.parse(json.data(), json.size(), /*realloc_if_needed=*/false).get(root);
@@ -482,20 +460,9 @@ simdjson::error_code ParseJson(dom::parser& parser, std::string_view json, dom::
 // The reference reader's parse of a line simdjson refused: its error, or (for what only
 // nlohmann accepts) the object written out canonically, which simdjson then reads.
 Result<std::string> ReferenceParse(std::string_view line, const LineContext& ctx) {
-  if (TooDeep(line))
-    return ctx.Error("", "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
-  Json obj;
-  try {
-    obj = Json::parse(line);
-  } catch (const std::exception& e) {
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 9: ..."
-    std::string what = e.what();
-    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    return ctx.Error("", "not valid JSON: " + what);
-  }
-  if (!obj.is_object())
-    return ctx.Error("", "expected a JSON object, got " + std::string(obj.type_name()));
-  return obj.dump(-1, ' ', false, Json::error_handler_t::replace);
+  auto obj = ParseJsonObjectLine(line);
+  if (!obj.ok()) return ctx.Error("", obj.status().message());
+  return obj->dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 // Parses one line (without its '\n') into the default-constructed `s`. `padded`: the memory

@@ -13,11 +13,11 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "json_line.h"
 
 namespace openarts::formats {
 namespace {
 
-constexpr int kMaxDepth = 100;
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 // ---- UTF-8 --------------------------------------------------------------------------------------
@@ -244,27 +244,6 @@ void ProtectLeadingBom(std::string& file) {
 }
 
 // ---- doccano ------------------------------------------------------------------------------------
-
-bool TooDeep(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxDepth) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
-}
 
 class LineError {
  public:
@@ -684,18 +663,9 @@ Result<DoccanoRecord> ParseDoccanoLine(std::string_view line, std::string_view s
   LineError err(source_name, line_number);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (Blank(line)) return err("", "expected a JSON object, got a blank line");
-  if (TooDeep(line))
-    return err("", "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
-  Json obj;
-  try {
-    obj = Json::parse(line);
-  } catch (const std::exception& e) {
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 9: ..."
-    std::string what = e.what();
-    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    return err("", "not valid JSON: " + what);
-  }
-  if (!obj.is_object()) return err("", "expected a JSON object, got " + std::string(obj.type_name()));
+  auto parsed = ParseJsonObjectLine(line);
+  if (!parsed.ok()) return err("", parsed.status().message());
+  Json obj = std::move(*parsed);
   try {
     return ParseDoccanoObject(std::move(obj), err);
   } catch (const std::exception& e) {  // not expected: every access is type-checked
