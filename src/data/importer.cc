@@ -13,6 +13,7 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "objstore/names.h"
+#include "interchange.h"
 #include "service_impl.h"
 
 namespace openarts::data {
@@ -139,7 +140,7 @@ class Ingest {
       ManifestSample& s = *c.sample;
       if (!req_.import_annotations) s.annotations.clear();
       if (!s.annotations.empty() && !CapabilitiesOf(ds_.type)->labeled_import) {
-        Reject(c.where, "a dataset of type " + std::to_string(ds_.type) + " cannot import labels "
+        Reject(c.Where(), "a dataset of type " + std::to_string(ds_.type) + " cannot import labels "
                         "(spec §3.1); import without annotations");
         continue;
       }
@@ -283,6 +284,10 @@ class Ingest {
         OA_TRY(tx.Exec("UPDATE dataset_labels SET sample_count = sample_count + $1 WHERE id = $2",
                        {delta, id}).status());
       }
+      if (!detected_schema_.is_null()) {
+        OA_TRY(tx.Exec("UPDATE datasets SET schema_json = $1 WHERE seq = $2 AND schema_json IS NULL",
+                       {detected_schema_.dump(), ds_.seq}).status());
+      }
       return tx.Exec("UPDATE datasets SET visible_no = $1, next_no = $1, sample_count = sample_count + $2, "
                      "labeled_count = labeled_count + $3, to_confirm_count = to_confirm_count + $4, "
                      "update_time = $5 WHERE seq = $6",
@@ -307,6 +312,8 @@ class Ingest {
     parse_seconds_ += s;
   }
   int64_t unchanged() const { return unchanged_; }
+  // A table schema detected from the files, stored with the final commit when the dataset had none.
+  void SetDetectedSchema(Json schema) { detected_schema_ = std::move(schema); }
   int64_t pending_updates() const { return static_cast<int64_t>(updates_.size()); }
 
  private:
@@ -372,6 +379,7 @@ class Ingest {
   int64_t labeled_delta_ = 0, to_confirm_delta_ = 0, unchanged_ = 0;
   double encode_seconds_ = 0, parse_seconds_ = 0;
   ImportReport report_;
+  Json detected_schema_;
 };
 
 namespace {
@@ -651,6 +659,23 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
       progress_to(0.95 * static_cast<double>(done) / static_cast<double>(objects.size() + 1));
     }
     st = flush();
+  } else if (IsForeignImportFormat(req.format)) {
+    Json detected;
+    st = ReadForeignImport(
+        objects_, ds, req, uri, static_cast<size_t>(options_.import_batch),
+        [&](std::vector<ImportItem> items) -> Status {
+          std::vector<Candidate> batch;
+          batch.reserve(items.size());
+          for (ImportItem& it : items) {
+            Candidate c;
+            c.where = std::move(it.where);
+            c.sample = std::move(it.sample);
+            batch.push_back(std::move(c));
+          }
+          return ingest.Write(ingest.Encode(std::move(batch)));
+        },
+        ingest.report().warnings, detected, [&](double f) { progress_to(0.95 * f); });
+    ingest.SetDetectedSchema(std::move(detected));
   } else {
     return InvalidArgument("annotation_format: importing " + req.format + " is not available yet");
   }

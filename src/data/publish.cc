@@ -10,6 +10,7 @@
 #include "base/ids.h"
 #include "base/io.h"
 #include "objstore/names.h"
+#include "interchange.h"
 #include "service_impl.h"
 
 namespace openarts::data {
@@ -328,9 +329,13 @@ Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& 
   if (!objects_.GetBucket(dest.bucket).ok()) {
     return InvalidArgument("path: ModelArts.4358 Invalid export path: bucket \"" + dest.bucket + "\" does not exist");
   }
+  std::unique_ptr<ForeignWriter> foreign;
   if (req.format != "manifest" && req.format != "voc") {
-    return InvalidArgument("annotation_format: ModelArts.4384 Invalid export parameter: exporting " +
-                           req.format + " is not available yet; use manifest or VOC");
+    if (!req.version_id.empty()) {
+      return InvalidArgument("annotation_format: a version exports as its manifest; export the live samples "
+                             "for other formats");
+    }
+    OA_ASSIGN_OR_RETURN(foreign, MakeForeignWriter(objects_, ds, req));
   }
   if (req.format == "voc" && ds.type != 1 && ds.type != 3 && ds.type != 600) {
     return InvalidArgument("annotation_format: PASCAL VOC exports detection and segmentation datasets");
@@ -391,7 +396,9 @@ Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& 
         ManifestSample m = s.manifest;
         std::string original = m.source;
         m.source = WithScheme(m.source, req.source_type_header);
-        if (req.format == "manifest") {
+        if (foreign) {
+          OA_TRY(foreign->Add(s));
+        } else if (req.format == "manifest") {
           OA_TRY(WriteVocFiles(objects_, m, req.path + "annotations/", req.source_type_header, used));
           spool.Write(formats::WriteManifestLine(m));
           spool.Write("\n");
@@ -417,13 +424,18 @@ Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& 
       },
       filter));
   Json files = Json::array();
-  if (req.format == "manifest") {
+  std::vector<std::string> warnings;
+  if (foreign) {
+    OA_ASSIGN_OR_RETURN(auto written, foreign->Finish(warnings));
+    for (auto& f : written) files.push_back(std::move(f));
+  } else if (req.format == "manifest") {
     OA_ASSIGN_OR_RETURN(auto uri, objstore::ParseObsUri(manifest_uri));
     OA_TRY(spool.PutTo(objects_, uri));
     files.push_back(manifest_uri);
   }
   if (progress) progress(1.0);
   return Json{{"export_path", req.path},
+              {"warnings", warnings},
               {"export_format", req.format},
               {"total_sample_count", exported},
               {"finished_sample_count", exported},
