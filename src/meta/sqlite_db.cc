@@ -44,6 +44,12 @@ class Conn : public Tx {
     int flags = SQLITE_OPEN_NOMUTEX | (readonly ? SQLITE_OPEN_READONLY
                                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
     if (path == ":memory:") flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    static std::once_flag configured;
+    std::call_once(configured, [] {
+      // No allocation statistics: they take a global mutex on every sqlite3_malloc (a few per
+      // row of a bulk insert). Fails harmlessly if SQLite was already initialized.
+      (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    });
     int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) return SqliteError(db_, rc, "open metadata database " + path);
     sqlite3_busy_timeout(db_, 10000);
@@ -250,6 +256,15 @@ class SqliteDatabase : public Database {
   Status Transact(const std::function<Status(Tx&)>& fn) override {
     std::lock_guard lock(write_mu_);
     return TransactLocked(fn);
+  }
+
+  Status TransactNotDurable(const std::function<Status(Tx&)>& fn) override {
+    std::lock_guard lock(write_mu_);
+    if (memory_) return TransactLocked(fn);
+    OA_TRY(writer_.Raw("PRAGMA synchronous=NORMAL"));
+    Status s = TransactLocked(fn);
+    Status back = writer_.Raw("PRAGMA synchronous=FULL");
+    return s.ok() ? back : s;
   }
 
   int SchemaVersion() override {

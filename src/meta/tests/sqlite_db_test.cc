@@ -101,6 +101,34 @@ TEST_F(SqliteDbTest, TransactionRollsBackOnError) {
   EXPECT_EQ(db_->Query("SELECT id FROM projects")->size(), 1u);
 }
 
+TEST_F(SqliteDbTest, NotDurableTransactionCommitsRollsBackAndRestoresFullSync) {
+  auto sync_level = [&] {
+    int64_t level = -1;
+    EXPECT_TRUE(db_->Transact([&](Tx& tx) -> Status {
+                     OA_ASSIGN_OR_RETURN(auto rows, tx.Query("PRAGMA synchronous"));
+                     level = rows.at(0).Int(0);
+                     return Status::Ok();
+                   }).ok());
+    return level;
+  };
+  EXPECT_EQ(sync_level(), 2);  // FULL
+  int64_t inside = -1;
+  ASSERT_TRUE(db_->TransactNotDurable([&](Tx& tx) -> Status {
+                   OA_ASSIGN_OR_RETURN(auto rows, tx.Query("PRAGMA synchronous"));
+                   inside = rows.at(0).Int(0);
+                   return tx.Exec("INSERT INTO projects(id, name, create_time) VALUES ('a','a',1)").status();
+                 }).ok());
+  EXPECT_EQ(inside, 1);  // NORMAL for that commit only
+  EXPECT_EQ(sync_level(), 2);
+  Status s = db_->TransactNotDurable([](Tx& tx) -> Status {
+    OA_TRY(tx.Exec("INSERT INTO projects(id, name, create_time) VALUES ('b', 'b', 1)").status());
+    return InvalidArgument("stop");
+  });
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(db_->Query("SELECT id FROM projects")->size(), 1u);
+  EXPECT_EQ(sync_level(), 2);
+}
+
 TEST_F(SqliteDbTest, ConcurrentReadersAndWriter) {
   std::atomic<int> errors{0};
   std::vector<std::thread> threads;

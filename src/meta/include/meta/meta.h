@@ -67,6 +67,10 @@ class Database {
   // Runs `fn` in one write transaction; commits if it returns OK, rolls back otherwise (and on
   // any failure to commit). The Status of `fn` is returned unchanged.
   virtual Status Transact(const std::function<Status(Tx&)>& fn) = 0;
+  // As Transact, but the commit may be lost on a power failure (never on a process crash, and
+  // never corrupting anything): for writes a later Transact publishes, such as the invisible
+  // batches of an import. SQLite: synchronous=NORMAL for this commit (no fsync of the WAL).
+  virtual Status TransactNotDurable(const std::function<Status(Tx&)>& fn) { return Transact(fn); }
   // The highest migration version applied.
   virtual int SchemaVersion() = 0;
   // "sqlite" or "postgres".
