@@ -63,6 +63,15 @@ class HashIndex {
       if (slots_[i].first == h) return slots_[i].second;
     }
   }
+  std::optional<size_t> Find(uint64_t h) const {
+    if (slots_.empty()) return std::nullopt;
+    h |= 1;
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      if (slots_[i].first == 0) return std::nullopt;
+      if (slots_[i].first == h) return slots_[i].second;
+    }
+  }
 
  private:
   void Grow() {
@@ -91,10 +100,16 @@ struct Candidate {
   std::string Where() const { return file ? *file + ":" + std::to_string(line) : where; }
 };
 
+// An existing sample and its new content (applied by the final commit).
 struct EncodedRow {
-  int64_t number = 0;       // 0 until numbered
-  int64_t existing_no = 0;  // an existing sample (update)
+  int64_t existing_no = 0;
   StoredSample stored;
+};
+
+// New samples ready to insert, numbered.
+struct Batch {
+  std::vector<Params> samples, label_keys;
+  int64_t next_no = 0;  // the number after the batch's last
 };
 
 std::string_view Extension(std::string_view key) {
@@ -159,15 +174,29 @@ class Ingest {
  public:
   Ingest(DataServiceImpl& svc, const Dataset& ds, const ImportRequest& req, int64_t visible_no,
          LabelMap labels)
-      : svc_(svc), ds_(ds), req_(req), next_(visible_no), labels_(std::move(labels)) {
-    existing_ = ds.sample_count > 0;
+      : svc_(svc), ds_(ds), req_(req), next_(visible_no), labels_(std::move(labels)) {}
+
+  // Reads the sources of the samples already in the dataset (re-imports update them).
+  Status LoadExisting() {
+    if (ds_.sample_count == 0) return Status::Ok();
+    OA_ASSIGN_OR_RETURN(auto rows, svc_.db_.Query("SELECT no, source FROM dataset_samples WHERE no > $1 AND no <= $2",
+                                                  {SampleKey(ds_.seq, 0), SampleKey(ds_.seq, next_)}));
+    existing_nos_.reserve(rows.size());
+    for (const Row& r : rows) {
+      existing_.Insert(std::hash<std::string>()(r.Str(1)), existing_nos_.size());
+      existing_nos_.push_back(r.Int(0));
+    }
+    return Status::Ok();
   }
 
-  // Stage A (any one thread at a time): validation, label ids, dedupe against the file.
-  std::vector<EncodedRow> Encode(std::vector<Candidate> items) {
+  // Stage A (any one thread at a time, in input order): validation, label ids, dedupe against the
+  // file and the dataset, numbering, the rows to insert.
+  Result<Batch> Encode(std::vector<Candidate> items) {
     AddSeconds timer(encode_seconds_);
-    std::vector<EncodedRow> out;
-    out.reserve(items.size());
+    Batch out;
+    out.samples.reserve(items.size());
+    out.label_keys.reserve(items.size());
+    int64_t now = svc_.clock_.NowMillis();
     LabelResolver resolve = [this](const std::string& name, int type) { return Resolve(name, type); };
     for (Candidate& c : items) {
       if (!c.sample.ok()) {
@@ -208,54 +237,48 @@ class Ingest {
         continue;
       }
       seen_items_.push_back({std::move(c.where), c.file, c.line});
-      EncodedRow row;
-      row.stored = std::move(*enc);
-      out.push_back(std::move(row));
+      StoredSample& st = *enc;
+      if (auto idx = existing_.Find(h)) {
+        // Already in the dataset: updated by the final commit (a 64-bit hash match is checked).
+        int64_t no = existing_nos_[*idx];
+        OA_ASSIGN_OR_RETURN(auto rows, svc_.db_.Query("SELECT source FROM dataset_samples WHERE no = $1", {no}));
+        if (!rows.empty() && rows[0].Str(0) == st.source) {
+          updates_.push_back({no, std::move(st)});
+          continue;
+        }
+      }
+      int64_t number = ++next_;
+      for (int64_t id : st.label_ids) {
+        out.label_keys.push_back({LabelKey(id, number)});
+        ++label_delta_[id];
+      }
+      ++report_.added;
+      if (st.state == SampleState::kLabeled) {
+        ++labeled_delta_;
+        ++report_.annotated;
+      }
+      out.samples.push_back({SampleKey(ds_.seq, number), int64_t{static_cast<int>(st.state)}, int64_t{st.usage},
+                             int64_t{st.hard ? 1 : 0}, st.hard_coefficient ? Value{*st.hard_coefficient} : Value{},
+                             int64_t{st.sample_type}, std::move(st.source),
+                             st.doc.empty() ? Value{} : Value{std::move(st.doc)}, now, now});
     }
+    out.next_no = next_;
     return out;
   }
 
   // Stage B (the writing thread): new samples go in above the watermark; updates wait for the
   // final commit.
-  Status Write(std::vector<EncodedRow> rows) {
+  Status Write(Result<Batch> batch) {
     AddSeconds timer(report_.write_seconds);
-    std::vector<Params> samples, label_keys;
-    samples.reserve(rows.size());
-    int64_t now = svc_.clock_.NowMillis();
-    for (EncodedRow& r : rows) {
-      if (existing_) {
-        OA_ASSIGN_OR_RETURN(int64_t found, FindExisting(r.stored.source));
-        if (found > 0) {
-          r.existing_no = found;
-          updates_.push_back(std::move(r));
-          continue;
-        }
-      }
-      r.number = ++next_;
-      int64_t key = SampleKey(ds_.seq, r.number);
-      StoredSample& s = r.stored;
-      sources_.emplace_back(SourceHash40(s.source), key);
-      for (int64_t id : s.label_ids) {
-        label_keys.push_back({LabelKey(id, r.number)});
-        ++label_delta_[id];
-      }
-      samples.push_back({key, int64_t{static_cast<int>(s.state)}, int64_t{s.usage}, int64_t{s.hard ? 1 : 0},
-                         s.hard_coefficient ? Value{*s.hard_coefficient} : Value{}, int64_t{s.sample_type},
-                         std::move(s.source), s.doc.empty() ? Value{} : Value{std::move(s.doc)}, now, now});
-      ++report_.added;
-      if (std::get<int64_t>(samples.back()[1]) == static_cast<int>(SampleState::kLabeled)) {
-        ++labeled_delta_;
-        ++report_.annotated;
-      }
-    }
-    if (samples.empty()) return Status::Ok();
+    OA_TRY(batch.status());
+    if (batch->samples.empty()) return Status::Ok();
     // Invisible until Commit(), which is durable: a batch need not survive a power loss.
     return svc_.db_.TransactNotDurable([&](Tx& tx) -> Status {
       OA_TRY(tx.ExecMany("INSERT INTO dataset_samples(no, state, usage, hard, hard_coefficient, sample_type, "
                          "source, doc, create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                         samples).status());
-      OA_TRY(tx.ExecMany("INSERT INTO dataset_sample_labels(k) VALUES ($1)", label_keys).status());
-      return tx.Exec("UPDATE datasets SET next_no = $1 WHERE seq = $2", {next_, ds_.seq}).status();
+                         batch->samples).status());
+      OA_TRY(tx.ExecMany("INSERT INTO dataset_sample_labels(k) VALUES ($1)", batch->label_keys).status());
+      return tx.Exec("UPDATE datasets SET next_no = $1 WHERE seq = $2", {batch->next_no, ds_.seq}).status();
     });
   }
 
@@ -263,7 +286,6 @@ class Ingest {
   Status Commit() {
     AddSeconds timer(report_.commit_seconds);
     OA_ASSIGN_OR_RETURN(LabelMap current, svc_.LoadLabels(ds_.seq));
-    std::sort(sources_.begin(), sources_.end());
     int64_t now = svc_.clock_.NowMillis();
     return svc_.db_.Transact([&](Tx& tx) -> Status {
       // Updates of samples that existed before: their annotations are replaced.
@@ -298,24 +320,6 @@ class Ingest {
         ++report_.updated;
         ++report_.annotated;
       }
-      // Dedupe keys, in key order (appends, not random inserts); collisions probe upward.
-      std::vector<Params> keys;
-      keys.reserve(sources_.size());
-      int64_t last = -1;
-      for (auto& [h, key] : sources_) {
-        int64_t k = SampleKey(ds_.seq, static_cast<int64_t>(h));
-        if (k <= last) k = last + 1;
-        if (existing_) {
-          while (true) {
-            OA_ASSIGN_OR_RETURN(auto r, tx.Query("SELECT 1 FROM dataset_sample_sources WHERE k = $1", {k}));
-            if (r.empty()) break;
-            ++k;
-          }
-        }
-        keys.push_back({k, key});
-        last = k;
-      }
-      OA_TRY(tx.ExecMany("INSERT INTO dataset_sample_sources(k, no) VALUES ($1, $2)", keys).status());
       for (auto& [id, delta] : label_delta_) {
         if (delta == 0) continue;
         OA_TRY(tx.Exec("UPDATE dataset_labels SET sample_count = sample_count + $1 WHERE id = $2",
@@ -372,18 +376,6 @@ class Ingest {
     return id;
   }
 
-  Result<int64_t> FindExisting(const std::string& source) {
-    int64_t k = SampleKey(ds_.seq, static_cast<int64_t>(SourceHash40(source)));
-    OA_ASSIGN_OR_RETURN(auto rows, svc_.db_.Query(
-                                       "SELECT c.no, s.source FROM dataset_sample_sources c JOIN dataset_samples s "
-                                       "ON s.no = c.no WHERE c.k >= $1 AND c.k < $2 ORDER BY c.k",
-                                       {k, k + 64}));
-    for (const Row& r : rows) {
-      if (r.Str(1) == source) return r.Int(0);
-    }
-    return int64_t{0};
-  }
-
   void Reject(const std::string& where, const std::string& reason) {
     ++report_.rejected;
     if (report_.rejected_items.size() >= kMaxRejectedItems) return;
@@ -397,7 +389,6 @@ class Ingest {
   const Dataset& ds_;
   const ImportRequest& req_;
   int64_t next_;
-  bool existing_ = false;
   std::mutex mu_;
   LabelMap labels_;
   std::vector<int64_t> created_labels_;
@@ -409,7 +400,8 @@ class Ingest {
   };
   HashIndex seen_;
   std::vector<Seen> seen_items_;
-  std::vector<std::pair<uint64_t, int64_t>> sources_;
+  HashIndex existing_;                // source hash → index into existing_nos_
+  std::vector<int64_t> existing_nos_;  // samples in the dataset before the import
   std::vector<EncodedRow> updates_;
   std::unordered_map<int64_t, int64_t> label_delta_;
   int64_t labeled_delta_ = 0, to_confirm_delta_ = 0, unchanged_ = 0;
@@ -474,6 +466,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
                            "from the input path or another directory");
   }
   Ingest ingest(*this, ds, req, fresh.visible_no, std::move(labels));
+  OA_TRY(ingest.LoadExisting());
   auto progress_to = [&](double f) {
     if (progress) progress(std::clamp(f, 0.0, 1.0));
   };
@@ -489,7 +482,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
     uint64_t size = h->info.size, offset = 0;
     int64_t line = 1;
     std::string carry;
-    std::future<std::vector<EncodedRow>> pending;
+    std::future<Result<Batch>> pending;
     auto next_chunk = [&]() -> Result<std::pair<std::string, int64_t>> {
       // Whole lines from the object, about kChunkBytes at a time; "" at the end.
       std::string buf = std::move(carry);
@@ -524,7 +517,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
     OA_ASSIGN_OR_RETURN(auto c0, next_chunk());
     if (!c0.first.empty()) pending = encode_async(std::move(c0.first), c0.second);
     while (pending.valid()) {
-      std::vector<EncodedRow> rows = pending.get();
+      Result<Batch> rows = pending.get();
       OA_ASSIGN_OR_RETURN(auto c, next_chunk());
       if (!c.first.empty()) pending = encode_async(std::move(c.first), c.second);
       st = ingest.Write(std::move(rows));
