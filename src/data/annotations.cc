@@ -410,7 +410,11 @@ Result<StoredSample> EncodeSample(ManifestSample s, int dataset_type, const Labe
 namespace {
 
 Status NamesFromIds(std::vector<ManifestAnnotation>& annotations, const LabelMap& labels) {
-  for (ManifestAnnotation& a : annotations) {
+  // Annotations whose label was deleted meanwhile are dropped (deletes are lazy for big
+  // datasets, see DeleteLabels). Decided while the names are still ids: a label may be named "7".
+  std::vector<bool> gone(annotations.size(), false);
+  for (size_t i = 0; i < annotations.size(); ++i) {
+    ManifestAnnotation& a = annotations[i];
     auto voc = a.extra.find("voc");
     if (voc != a.extra.end()) {
       for (Json& o : (*voc)["objects"]) {
@@ -423,14 +427,15 @@ Status NamesFromIds(std::vector<ManifestAnnotation>& annotations, const LabelMap
     auto id = ParseInt64(*a.name);
     const Label* l = id ? labels.ById(*id) : nullptr;
     if (l) a.name = l->name;
+    gone[i] = !l && id && AnnotationHasLabel(a.type) && voc == a.extra.end();
   }
-  // Annotations whose label was deleted meanwhile are dropped (deletes are lazy for big
-  // datasets, see DeleteLabels).
-  std::erase_if(annotations, [&](const ManifestAnnotation& a) {
-    if (!a.name || !AnnotationHasLabel(a.type) || a.extra.contains("voc")) return false;
-    auto id = ParseInt64(*a.name);
-    return id && !labels.ById(*id);
-  });
+  size_t kept = 0;
+  for (size_t i = 0; i < annotations.size(); ++i) {
+    if (gone[i]) continue;
+    if (kept != i) annotations[kept] = std::move(annotations[i]);
+    ++kept;
+  }
+  annotations.resize(kept);
   return Status::Ok();
 }
 

@@ -230,18 +230,29 @@ Result<ImportRequest> DecodeImportRequest(const Json& body) {
   OA_ASSIGN_OR_RETURN(auto import_type, OptInt(body, "import_type"));
   OA_ASSIGN_OR_RETURN(auto format, OptString(body, "annotation_format"));
   if (format && !format->empty()) {
+    // Short names in any case; the ModelArts format names of spec §3.2 as written.
     static const std::vector<std::pair<std::string_view, std::string_view>> kFormats = {
         {"manifest", "manifest"}, {"dir", "dir"}, {"coco", "coco"}, {"yolo", "yolo"},
         {"csv", "csv"}, {"doccano", "doccano"}, {"conll", "conll"},
-        {"text_combine", "text_combine"}, {"voc", "dir"},
+        {"text_combine", "text_combine"}, {"voc", "dir"}, {"pascal voc", "dir"},
+        {"coco 1.0", "coco"}, {"yolo 1.1", "yolo"}, {"doccano jsonl", "doccano"},
+        {"jsonl", "doccano"}, {"conll2003", "conll"}, {"conll-2003", "conll"},
+        {"conll 2003", "conll"}};
+    static const std::vector<std::pair<std::string_view, std::string_view>> kModelArtsNames = {
         {"ModelArts PASCAL VOC 1.0", "dir"}, {"ModelArts imageNet 1.0", "dir"},
         {"ModelArts image classification 1.0", "dir"}, {"ModelArts image segmentation 1.0", "dir"},
         {"ModelArts text classification combine 1.0", "text_combine"},
         {"ModelArts text classification 1.0", "dir"},
-        {"ModelArts audio classification dir 1.0", "dir"}, {"COCO", "coco"}, {"YOLO", "yolo"},
-        {"CSV", "csv"}};
+        {"ModelArts audio classification dir 1.0", "dir"}, {"CSV directory", "csv"}};
     bool found = false;
+    std::string lower = AsciiLowerCopy(*format);
     for (auto [k, v] : kFormats) {
+      if (lower == k) {
+        r.format = v;
+        found = true;
+      }
+    }
+    for (auto [k, v] : kModelArtsNames) {
       if (*format == k) {
         r.format = v;
         found = true;
@@ -330,6 +341,13 @@ Result<ExportRequest> DecodeExportRequest(const Json& body) {
   OA_ASSIGN_OR_RETURN(auto fmt, OptString(body, "annotation_format"));
   OA_ASSIGN_OR_RETURN(auto fmt2, OptString(body, "export_format_name"));
   std::string f = AsciiLowerCopy(fmt.value_or(fmt2.value_or("manifest")));
+  static const std::vector<std::pair<std::string_view, std::string_view>> kAliases = {
+      {"pascal voc", "voc"},     {"coco 1.0", "coco"},     {"yolo 1.1", "yolo"},
+      {"doccano jsonl", "doccano"}, {"jsonl", "doccano"}, {"conll2003", "conll"},
+      {"conll-2003", "conll"},   {"conll 2003", "conll"}};
+  for (auto [k, v] : kAliases) {
+    if (f == k) f = v;
+  }
   static const std::vector<std::string> kFormats = {"manifest", "voc",   "coco",   "yolo",
                                                     "csv",      "conll", "doccano"};
   if (std::find(kFormats.begin(), kFormats.end(), f) == kFormats.end()) {

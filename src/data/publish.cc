@@ -393,12 +393,15 @@ Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& 
   OA_TRY(ForEachSample(
       ds,
       [&](const Sample& s) -> Status {
+        if (foreign) {
+          ++exported;
+          if (progress && ++seen % 1000 == 0) progress(std::min(0.99, static_cast<double>(seen) / static_cast<double>(total)));
+          return foreign->Add(s);
+        }
         ManifestSample m = s.manifest;
         std::string original = m.source;
         m.source = WithScheme(m.source, req.source_type_header);
-        if (foreign) {
-          OA_TRY(foreign->Add(s));
-        } else if (req.format == "manifest") {
+        if (req.format == "manifest") {
           OA_TRY(WriteVocFiles(objects_, m, req.path + "annotations/", req.source_type_header, used));
           spool.Write(formats::WriteManifestLine(m));
           spool.Write("\n");
