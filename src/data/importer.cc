@@ -440,8 +440,11 @@ std::vector<Candidate> ParseManifestChunk(std::string_view text, int64_t first_l
 
 }  // namespace
 
-Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportRequest& req,
+Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportRequest& req_in,
                                              const std::function<void(double)>& progress) {
+  ImportRequest req = req_in;
+  // A table dataset's directory is a directory of CSV files (spec §5).
+  if (ds_in.type == static_cast<int>(AnnotationType::kTable) && req.format == "dir") req.format = "csv";
   if (!TryLockImport(ds_in.seq)) {
     return FailedPrecondition("ModelArts.4356 Dataset already has running import task");
   }

@@ -428,6 +428,19 @@ TEST_F(InterchangeTest, MalformedSourcesFailWholeAndLeaveNoSamples) {
   }
 }
 
+TEST_F(InterchangeTest, ATableDatasetsDirectoryImportReadsItsCsvFiles) {
+  Put("dsin", "tdir/a.csv", "x,y\n1,2\n3,4\n");
+  Dataset d = Make(400, "tdir");
+  auto rep = Import(d, "obs://dsin/tdir/", "dir");  // import_type 0: a directory (spec §5)
+  ASSERT_TRUE(rep.ok()) << rep.status().message();
+  EXPECT_EQ(rep->added, 2);
+  EXPECT_EQ(rep->rejected, 0);
+  Dataset f = Fresh(d);
+  EXPECT_EQ(f.sample_count, 2);
+  ASSERT_TRUE(f.schema.is_array());
+  EXPECT_EQ(f.schema.size(), 2u);
+}
+
 TEST_F(InterchangeTest, AnItemProblemRejectsTheItemOnly) {
   Put("dsin", "items/a.jsonl",
       "{\"text\":\"华为总部位于深圳\",\"label\":[[0,2,\"Org\"]]}\n"
