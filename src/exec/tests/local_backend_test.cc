@@ -382,7 +382,9 @@ TEST_P(LocalBackendTest, SamplesCpuAndMemory) {
   ASSERT_TRUE(u.ok());
   EXPECT_GE(u->processes, 1);
   EXPECT_GT(u->memory_bytes, 0u);
-  EXPECT_GT(u->cpu_percent, 40.0);
+  // A busy loop: ~100 % on an idle machine, but a shared 2-core CI machine at load 8 gives it a
+  // quarter of a core (37.7 % was seen). Above 10 % still shows the sampler reads its CPU time.
+  EXPECT_GT(u->cpu_percent, 10.0);
   EXPECT_LT(u->cpu_percent, 250.0);
   ASSERT_TRUE(backend_->Stop(h, 1000).ok());
   auto after = backend_->Sample(h);
