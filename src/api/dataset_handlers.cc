@@ -1,6 +1,7 @@
 // Datasets: /v2/{project_id}/datasets... (ModelArts data-management API shapes, docs/datasets.md):
 // datasets, import and export tasks, samples, labels, versions.
 #include "data/data.h"
+#include "objstore/names.h"
 #include "route_table.h"
 
 namespace openarts::api {
@@ -26,6 +27,15 @@ Result<data::Dataset> LoadDataset(Call& c, const std::string& action) {
   OA_ASSIGN_OR_RETURN(data::Dataset d, c.deps.data->GetDataset(project, c.req.Param("dataset_id")));
   OA_TRY(c.Authorize(action, d.workspace_id));
   return d;
+}
+
+// Reading a sample's object also needs read access to its bucket (text samples need nothing more).
+Status AuthorizeSource(Call& c, const std::string& source) {
+  auto uri = objstore::ParseObsUri(source);
+  if (!uri.ok()) return Status::Ok();  // content:// text
+  auto bucket = c.deps.objects.GetBucket(uri->bucket);
+  if (!bucket.ok()) return NotFound("the sample's object " + source + " is gone: its bucket does not exist");
+  return c.Authorize("obs:object:GetObject", bucket->workspace_id);
 }
 
 data::Caller CallerOf(const Call& c, const std::string& project, const std::string& workspace) {
@@ -263,6 +273,49 @@ void RegisterDatasetRoutes(RouteTable& t) {
     OA_ASSIGN_OR_RETURN(auto d, LoadDataset(c, "modelarts:dataset:get"));
     OA_ASSIGN_OR_RETURN(auto s, c.deps.data->GetSample(d, c.req.Param("sample_id")));
     c.Reply(200, s.ToJson());
+    return Status::Ok();
+  });
+  // OpenArts: a sample's bytes, and a JPEG thumbnail of an image sample (?size=16..1024, default
+  // 256), for the console's labeling views. A manifest may name objects of any bucket, so reading
+  // needs the dataset's get permission AND read access to the source's bucket.
+  t.Authed("GET", ann + "/samples/{sample_id}/content", [](Call& c) -> Status {
+    OA_ASSIGN_OR_RETURN(auto d, LoadDataset(c, "modelarts:dataset:get"));
+    OA_ASSIGN_OR_RETURN(auto content, c.deps.data->GetSampleContent(d, c.req.Param("sample_id")));
+    OA_TRY(AuthorizeSource(c, content.source));
+    if (const std::string* inm = c.req.Header("If-None-Match"); inm && NoneMatchHits(*inm, content.etag)) {
+      c.resp.status = 304;
+      c.resp.headers["ETag"] = "\"" + content.etag + "\"";
+      return Status::Ok();
+    }
+    c.resp.status = 200;
+    c.resp.headers["ETag"] = "\"" + content.etag + "\"";
+    c.resp.headers["Content-Type"] = content.content_type;
+    c.resp.headers["Cache-Control"] = "private, max-age=300";
+    if (content.object.reader) {
+      c.resp.stream = http::StreamBody{content.object.reader, 0, content.object.reader->Size()};
+    } else {
+      c.resp.body = std::move(content.text);
+    }
+    return Status::Ok();
+  });
+  t.Authed("GET", ann + "/samples/{sample_id}/thumbnail", [](Call& c) -> Status {
+    OA_ASSIGN_OR_RETURN(auto d, LoadDataset(c, "modelarts:dataset:get"));
+    OA_ASSIGN_OR_RETURN(int size, QueryInt(c.req, "size", 256, 16, 1024));
+    // The etag check first: a browser's revalidation costs no decode.
+    OA_ASSIGN_OR_RETURN(auto content, c.deps.data->GetSampleContent(d, c.req.Param("sample_id")));
+    OA_TRY(AuthorizeSource(c, content.source));
+    std::string etag = "\"" + content.etag + "-" + std::to_string(size) + "\"";
+    if (const std::string* inm = c.req.Header("If-None-Match"); inm && NoneMatchHits(*inm, etag)) {
+      c.resp.status = 304;
+      c.resp.headers["ETag"] = etag;
+      return Status::Ok();
+    }
+    OA_ASSIGN_OR_RETURN(std::string jpg, c.deps.data->SampleThumbnail(d, c.req.Param("sample_id"), size));
+    c.resp.status = 200;
+    c.resp.headers["ETag"] = etag;
+    c.resp.headers["Content-Type"] = "image/jpeg";
+    c.resp.headers["Cache-Control"] = "private, max-age=300";
+    c.resp.body = std::move(jpg);
     return Status::Ok();
   });
   // Batch labeling: {"samples":[{"sample_id", "labels":[ModelArts sample labels], "sample_usage",

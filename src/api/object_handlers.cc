@@ -31,22 +31,6 @@ std::string HttpDate(int64_t millis) {
 
 std::string Quoted(const std::string& etag) { return "\"" + etag + "\""; }
 
-// If-None-Match: "*", or a comma-separated list of (possibly weak) entity tags.
-bool NoneMatchHits(const std::string& header, const std::string& etag) {
-  size_t pos = 0;
-  while (pos <= header.size()) {
-    size_t comma = header.find(',', pos);
-    if (comma == std::string::npos) comma = header.size();
-    std::string_view tag(header.data() + pos, comma - pos);
-    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
-    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
-    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
-    if (tag == "*" || tag == Quoted(etag) || tag == etag) return true;
-    pos = comma + 1;
-  }
-  return false;
-}
-
 void SetObjectHeaders(http::Response& resp, const objstore::ObjectInfo& info) {
   resp.headers["ETag"] = Quoted(info.etag);
   resp.headers["Last-Modified"] = HttpDate(info.last_modified);
@@ -174,6 +158,22 @@ Status DeleteObject(Call& c) {
 }
 
 }  // namespace
+
+bool NoneMatchHits(const std::string& header, const std::string& etag) {
+  size_t pos = 0;
+  while (pos <= header.size()) {
+    size_t comma = header.find(',', pos);
+    if (comma == std::string::npos) comma = header.size();
+    std::string_view tag(header.data() + pos, comma - pos);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+    if (tag == "*" || tag == Quoted(etag) || tag == etag) return true;
+    pos = comma + 1;
+  }
+  return false;
+}
+
 
 void RegisterObjectRoutes(RouteTable& t) {
   const std::string path = "/v1/{project_id}/buckets/{bucket}/objects/{key+}";

@@ -197,6 +197,7 @@ void RegisterRoutes(http::Router& router, const Deps& deps) {
   RegisterTaskRoutes(t);
   RegisterTrainingRoutes(t);
   RegisterDatasetRoutes(t);
+  RegisterWorkforceRoutes(t);
 }
 
 }  // namespace openarts::api

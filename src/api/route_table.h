@@ -55,6 +55,9 @@ void WriteJson(http::Response& resp, int status, const Json& body);
 Result<int> QueryInt(const http::Request& req, const std::string& name, int def, int min, int max);
 bool QueryBool(const http::Request& req, const std::string& name);
 
+// If-None-Match: "*", or a comma-separated list of (possibly weak) entity tags (object_handlers.cc).
+bool NoneMatchHits(const std::string& header, const std::string& etag);
+
 // Per-resource registration (one file each).
 void RegisterAuthRoutes(RouteTable& t);        // auth_handlers.cc
 void RegisterProjectRoutes(RouteTable& t);     // project_handlers.cc
@@ -66,5 +69,6 @@ void RegisterObjectRoutes(RouteTable& t);      // object_handlers.cc
 void RegisterTaskRoutes(RouteTable& t);        // task_handlers.cc
 void RegisterTrainingRoutes(RouteTable& t);    // training_handlers.cc
 void RegisterDatasetRoutes(RouteTable& t);     // dataset_handlers.cc
+void RegisterWorkforceRoutes(RouteTable& t);   // workforce_handlers.cc: teams, team labeling
 
 }  // namespace openarts::api

@@ -163,6 +163,7 @@ int Main(int argc, char** argv) {
   AddWorkspaceAndTaskCommands(cli);
   AddMaJobCommands(cli);
   AddDatasetCommands(cli);
+  AddWorkforceCommands(cli);
   std::vector<std::string> args(argv, argv + argc);
   RewriteMultiLetterShorts(args);
   std::vector<char*> rewritten;

@@ -68,6 +68,7 @@ void AddIamCommands(Cli& cli);
 void AddWorkspaceAndTaskCommands(Cli& cli);
 void AddMaJobCommands(Cli& cli);  // commands_majob.cc
 void AddDatasetCommands(Cli& cli);  // commands_dataset.cc
+void AddWorkforceCommands(Cli& cli);  // commands_workforce.cc: team labeling
 // "-pn"/"-ps" (the manual's two-letter short options) → "--page-num"/"--page-size".
 void RewriteMultiLetterShorts(std::vector<std::string>& args);
 

@@ -649,17 +649,26 @@ Result<Json> Client::ListExportTasks(const std::string& id) {
   return Fetch("GET", path);
 }
 
+namespace {
+
+// The sample listing's query (datasets and team labeling tasks); `worker_id` only for the latter.
+std::string SampleQuery(const SampleListQuery& q, const std::string& worker_id = "") {
+  return Query({{"sample_state", q.sample_state},
+                {"label_name", q.label_name},
+                {"sample_usage", q.sample_usage},
+                {"hard", q.hard ? (*q.hard ? "true" : "false") : ""},
+                {"search", q.search},
+                {"worker_id", worker_id},
+                {"marker", q.marker},
+                {"offset", q.offset > 0 ? std::to_string(q.offset) : ""},
+                {"limit", std::to_string(q.limit)}});
+}
+
+}  // namespace
+
 Result<Json> Client::ListSamples(const std::string& id, const SampleListQuery& q) {
   OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/data-annotations/samples"));
-  return Fetch("GET", path,
-               Query({{"sample_state", q.sample_state},
-                      {"label_name", q.label_name},
-                      {"sample_usage", q.sample_usage},
-                      {"hard", q.hard ? (*q.hard ? "true" : "false") : ""},
-                      {"search", q.search},
-                      {"marker", q.marker},
-                      {"offset", q.offset > 0 ? std::to_string(q.offset) : ""},
-                      {"limit", std::to_string(q.limit)}}));
+  return Fetch("GET", path, SampleQuery(q));
 }
 
 Result<Json> Client::GetSample(const std::string& id, const std::string& sample_id) {
@@ -727,6 +736,118 @@ Result<Json> Client::GetVersion(const std::string& id, const std::string& versio
 Status Client::DeleteVersion(const std::string& id, const std::string& version_id) {
   OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(id) + "/versions/" + PercentEncode(version_id)));
   return Fetch("DELETE", path).status();
+}
+
+// ---- team labeling ----
+
+namespace {
+
+std::string WorkforcePath(const std::string& id) { return "/workforces/" + PercentEncode(id); }
+std::string TeamTaskPath(const std::string& dataset_id, const std::string& task_id) {
+  return DatasetPath(dataset_id) + "/workforce-tasks/" + PercentEncode(task_id);
+}
+
+}  // namespace
+
+Result<Json> Client::CreateWorkforce(const Json& body) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/workforces"));
+  return Fetch("POST", path, "", body);
+}
+
+Result<Json> Client::ListWorkforces(int offset, int limit) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/workforces"));
+  return Fetch("GET", path, Query({{"offset", std::to_string(offset)}, {"limit", std::to_string(limit)}}));
+}
+
+Result<Json> Client::GetWorkforce(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(WorkforcePath(id)));
+  return Fetch("GET", path);
+}
+
+Result<Json> Client::UpdateWorkforce(const std::string& id, const Json& patch) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(WorkforcePath(id)));
+  return Fetch("PUT", path, "", patch);
+}
+
+Status Client::DeleteWorkforce(const std::string& id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(WorkforcePath(id)));
+  return Fetch("DELETE", path).status();
+}
+
+Result<Json> Client::AddWorkers(const std::string& workforce_id, const Json& workers) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(WorkforcePath(workforce_id) + "/workers"));
+  return Fetch("POST", path, "", Json{{"workers", workers}});
+}
+
+Result<Json> Client::ListWorkers(const std::string& workforce_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(WorkforcePath(workforce_id) + "/workers"));
+  return Fetch("GET", path);
+}
+
+Status Client::DeleteWorker(const std::string& workforce_id, const std::string& worker_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(WorkforcePath(workforce_id) + "/workers/" + PercentEncode(worker_id)));
+  return Fetch("DELETE", path).status();
+}
+
+Result<Json> Client::ListMyWorkforceTasks() {
+  OA_ASSIGN_OR_RETURN(std::string path, V2("/workforces/worker-tasks"));
+  return Fetch("GET", path);
+}
+
+Result<Json> Client::CreateWorkforceTask(const std::string& dataset_id, const Json& body) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(dataset_id) + "/workforce-tasks"));
+  return Fetch("POST", path, "", body);
+}
+
+Result<Json> Client::ListWorkforceTasks(const std::string& dataset_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(DatasetPath(dataset_id) + "/workforce-tasks"));
+  return Fetch("GET", path);
+}
+
+Result<Json> Client::GetWorkforceTask(const std::string& dataset_id, const std::string& task_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(TeamTaskPath(dataset_id, task_id)));
+  return Fetch("GET", path);
+}
+
+Status Client::DeleteWorkforceTask(const std::string& dataset_id, const std::string& task_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(TeamTaskPath(dataset_id, task_id)));
+  return Fetch("DELETE", path).status();
+}
+
+Result<Json> Client::ListWorkforceTaskSamples(const std::string& dataset_id, const std::string& task_id,
+                                              const SampleListQuery& q, const std::string& worker_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(TeamTaskPath(dataset_id, task_id) + "/data-annotations/samples"));
+  return Fetch("GET", path, SampleQuery(q, worker_id));
+}
+
+Result<Json> Client::GetWorkforceTaskSample(const std::string& dataset_id, const std::string& task_id,
+                                            const std::string& sample_id, const std::string& worker_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(TeamTaskPath(dataset_id, task_id) + "/data-annotations/samples/" +
+                                           PercentEncode(sample_id)));
+  return Fetch("GET", path, Query({{"worker_id", worker_id}}));
+}
+
+Result<Json> Client::LabelWorkforceTaskSamples(const std::string& dataset_id, const std::string& task_id,
+                                               const Json& body) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(TeamTaskPath(dataset_id, task_id) + "/data-annotations/samples"));
+  return Fetch("PUT", path, "", body);
+}
+
+Result<Json> Client::SubmitWorkforceTaskSamples(const std::string& dataset_id, const std::string& task_id,
+                                                const std::vector<std::string>& sample_ids) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(TeamTaskPath(dataset_id, task_id) + "/data-annotations/samples/submit"));
+  return Fetch("POST", path, "", sample_ids.empty() ? Json::object() : Json{{"samples", sample_ids}});
+}
+
+Result<Json> Client::ReviewWorkforceTaskSamples(const std::string& dataset_id, const std::string& task_id,
+                                                const Json& body) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(TeamTaskPath(dataset_id, task_id) + "/data-annotations/samples/review"));
+  return Fetch("POST", path, "", body);
+}
+
+Result<Json> Client::WorkforceTaskMetrics(const std::string& dataset_id, const std::string& task_id) {
+  OA_ASSIGN_OR_RETURN(std::string path, V2(TeamTaskPath(dataset_id, task_id) + "/metrics"));
+  return Fetch("GET", path);
 }
 
 namespace {

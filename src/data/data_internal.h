@@ -110,6 +110,13 @@ Result<std::vector<formats::ManifestAnnotation>> DecodePreds(std::string_view pr
 // triplet relations naming existing entities (ModelArts.4414), audio segments ordered.
 Status ValidateAnnotations(const formats::ManifestSample& s, int dataset_type);
 
+// `cur` with the labels of `u`, as manual labeling makes them (service.cc; team labeling validates
+// with it too): detection annotations without an image size take it from `cur`, UTF-16 offsets
+// become code points, usage and hard apply, and the result passes ValidateAnnotations.
+// kInvalidArgument prefixed with `field` ("samples[3]").
+Result<formats::ManifestSample> ApplyLabelsUpdate(const Sample& cur, const SampleLabelsUpdate& u,
+                                                  int dataset_type, const std::string& field);
+
 // UTF-16 code-unit offset → code-point offset in `text`; nullopt inside a surrogate pair or past
 // the end.
 std::optional<int64_t> Utf16ToCodePoint(std::string_view text, int64_t utf16);

@@ -495,6 +495,49 @@ Status ReplaceSampleTx(Tx& tx, int64_t seq, int64_t number, const StoredSample& 
 
 }  // namespace
 
+Result<ManifestSample> ApplyLabelsUpdate(const Sample& cur, const SampleLabelsUpdate& u, int dataset_type,
+                                         const std::string& f) {
+  ManifestSample next = cur.manifest;
+  next.annotations = u.annotations;
+  // Detection: the image size comes from the current annotation or the update itself.
+  for (ManifestAnnotation& a : next.annotations) {
+    auto voc = a.extra.find("voc");
+    if (voc == a.extra.end()) continue;
+    if ((*voc)["width"].get<int64_t>() <= 0) {
+      for (const ManifestAnnotation& o : cur.manifest.annotations) {
+        auto ov = o.extra.find("voc");
+        if (ov == o.extra.end()) continue;
+        for (const char* k : {"width", "height", "depth", "folder", "filename", "database"}) (*voc)[k] = (*ov)[k];
+      }
+    }
+    if ((*voc)["width"].get<int64_t>() <= 0) {
+      return InvalidArgument(f + ": the image size is unknown; send width and height with the labels");
+    }
+  }
+  if (u.utf16_offsets) {
+    auto text = ContentText(cur.source);
+    for (size_t k = 0; k < next.annotations.size(); ++k) {
+      Json& p = next.annotations[k].property;
+      if (!text || !p.is_object()) continue;
+      for (const char* key : {"@modelarts:start_index", "@modelarts:end_index"}) {
+        if (!p.contains(key) || !p[key].is_number_integer()) continue;
+        auto cp = Utf16ToCodePoint(*text, p[key].get<int64_t>());
+        if (!cp) {
+          return InvalidArgument(f + ".labels[" + std::to_string(k) + "].property." + key +
+                                 ": UTF-16 offset " + std::to_string(p[key].get<int64_t>()) +
+                                 " splits a character or lies past the end of the text");
+        }
+        p[key] = *cp;
+      }
+    }
+  }
+  if (u.usage) next.usage = *u.usage;
+  if (u.hard) next.hard = *u.hard;
+  Status v = ValidateAnnotations(next, dataset_type);
+  if (!v.ok()) return InvalidArgument(f + "." + v.message());
+  return next;
+}
+
 Status DataServiceImpl::UpdateSamples(const Dataset& ds, const std::vector<SampleLabelsUpdate>& updates) {
   const Capabilities* caps = CapabilitiesOf(ds.type);
   if (!caps || !caps->manual) {
@@ -531,44 +574,7 @@ Status DataServiceImpl::UpdateSamples(const Dataset& ds, const std::vector<Sampl
       ManifestSample old_m = cur.manifest;
       OA_ASSIGN_OR_RETURN(StoredSample old_s, EncodeSample(old_m, ds.type, resolve));
       old_s.state = cur.state;
-      ManifestSample next = cur.manifest;
-      next.annotations = u.annotations;
-      // Detection: the image size comes from the current annotation or the update itself.
-      for (ManifestAnnotation& a : next.annotations) {
-        auto voc = a.extra.find("voc");
-        if (voc == a.extra.end()) continue;
-        if ((*voc)["width"].get<int64_t>() <= 0) {
-          for (const ManifestAnnotation& o : cur.manifest.annotations) {
-            auto ov = o.extra.find("voc");
-            if (ov == o.extra.end()) continue;
-            for (const char* k : {"width", "height", "depth", "folder", "filename", "database"}) (*voc)[k] = (*ov)[k];
-          }
-        }
-        if ((*voc)["width"].get<int64_t>() <= 0) {
-          return InvalidArgument(f + ": the image size is unknown; send width and height with the labels");
-        }
-      }
-      if (u.utf16_offsets) {
-        auto text = ContentText(cur.source);
-        for (size_t k = 0; k < next.annotations.size(); ++k) {
-          Json& p = next.annotations[k].property;
-          if (!text || !p.is_object()) continue;
-          for (const char* key : {"@modelarts:start_index", "@modelarts:end_index"}) {
-            if (!p.contains(key) || !p[key].is_number_integer()) continue;
-            auto cp = Utf16ToCodePoint(*text, p[key].get<int64_t>());
-            if (!cp) {
-              return InvalidArgument(f + ".labels[" + std::to_string(k) + "].property." + key +
-                                     ": UTF-16 offset " + std::to_string(p[key].get<int64_t>()) +
-                                     " splits a character or lies past the end of the text");
-            }
-            p[key] = *cp;
-          }
-        }
-      }
-      if (u.usage) next.usage = *u.usage;
-      if (u.hard) next.hard = *u.hard;
-      Status v = ValidateAnnotations(next, ds.type);
-      if (!v.ok()) return InvalidArgument(f + "." + v.message());
+      OA_ASSIGN_OR_RETURN(ManifestSample next, ApplyLabelsUpdate(cur, u, ds.type, f));
       OA_ASSIGN_OR_RETURN(StoredSample new_s, EncodeSample(next, ds.type, resolve));
       if (!rows[0].IsNull(8) && new_s.state == SampleState::kUnlabeled) new_s.state = SampleState::kToBeConfirmed;
       OA_TRY(ReplaceSampleTx(tx, ds.seq, *n, old_s, new_s, now));

@@ -2,7 +2,9 @@
 // (imports) and publish.cc (versions, export). Not a public header.
 #pragma once
 
+#include <list>
 #include <mutex>
+#include <unordered_map>
 #include <set>
 
 #include "base/clock.h"
@@ -38,6 +40,8 @@ class DataServiceImpl final : public DataService {
   Result<Sample> GetSample(const Dataset& ds, const std::string& sample_id) override;
   Status UpdateSamples(const Dataset& ds, const std::vector<SampleLabelsUpdate>& updates) override;
   Result<int64_t> DeleteSamples(const Dataset& ds, const std::vector<std::string>& ids) override;
+  Result<SampleContent> GetSampleContent(const Dataset& ds, const std::string& sample_id) override;
+  Result<std::string> SampleThumbnail(const Dataset& ds, const std::string& sample_id, int max_side) override;
 
   Result<std::vector<Label>> ListLabels(const Dataset& ds) override;
   Status CreateLabels(const Dataset& ds, const std::vector<Label>& labels) override;
@@ -101,6 +105,14 @@ class DataServiceImpl final : public DataService {
   tasks::TaskService& tasks_;
   Clock& clock_;
   Options options_;
+  // Thumbnails by "<etag>/<max side>", least recently used first out, at most kThumbnailCacheBytes.
+  struct ThumbnailCache {
+    std::mutex mu;
+    std::list<std::pair<std::string, std::string>> lru;  // front = most recent
+    std::unordered_map<std::string, std::list<std::pair<std::string, std::string>>::iterator> index;
+    size_t bytes = 0;
+  } thumbnails_;
+  static constexpr size_t kThumbnailCacheBytes = 64 << 20;
   std::mutex import_mu_;
   std::set<int64_t> importing_;
 };

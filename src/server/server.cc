@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "delete_bucket_task.h"
 
 namespace openarts::server {
@@ -30,6 +31,24 @@ Status PrepareHome(const fs::path& home) {
     return ErrnoStatus("chmod " + (home / "secrets").string(), errno);
   }
   return Status::Ok();
+}
+
+// The platform user with this e-mail, for team labeling (data::UserByEmail).
+Result<std::string> UserIdByEmail(iam::Iam& iam, const std::string& email) {
+  OA_ASSIGN_OR_RETURN(auto users, iam.ListUsers());
+  std::vector<std::string> names;
+  std::string id;
+  for (const auto& u : users) {
+    if (!IEquals(u.email, email)) continue;
+    names.push_back(u.name);
+    id = u.id;
+  }
+  if (names.empty()) return NotFound("no user has the e-mail " + email);
+  if (names.size() > 1) {
+    return InvalidArgument("users " + names[0] + " and " + names[1] + " share the e-mail " + email +
+                           "; give each user their own");
+  }
+  return id;
 }
 
 }  // namespace
@@ -80,6 +99,11 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config) {
   s->tasks_->Register(std::string(api::kDeleteBucketTaskType), DeleteBucketTask(*s->objects_),
                       resumable);
   OA_ASSIGN_OR_RETURN(s->data_, data::Create(*s->db_, *s->objects_, *s->tasks_, SystemClock()));
+  // Team members are platform users named by e-mail.
+  iam::Iam* iam = s->iam_.get();
+  OA_ASSIGN_OR_RETURN(s->teams_, data::CreateTeams(*s->db_, *s->data_, SystemClock(), [iam](const std::string& email) {
+                        return UserIdByEmail(*iam, email);
+                      }));
   OA_TRY(s->tasks_->Start());
 
   exec::LocalOptions exec_options;
@@ -112,6 +136,7 @@ Result<std::unique_ptr<Server>> Server::Start(const Config& config) {
   api::Deps deps{*s->iam_, *s->objects_, *s->tasks_, SystemClock()};
   deps.training = s->training_.get();
   deps.data = s->data_.get();
+  deps.teams = s->teams_.get();
   api::RegisterRoutes(router, deps);
   s->routes_ = router.Routes();
 

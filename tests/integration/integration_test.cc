@@ -1,7 +1,7 @@
 // The daemon in-process (server::Server on a temporary home and port 0), driven through its REST
 // API with libcurl: login, the per-route authentication/authorization matrix, workspace ACLs,
 // objects, AK/SK signing, token revocation, the bucket force-delete task and the HTTP statuses of
-// the dataset errors.
+// the dataset and team labeling errors.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -58,9 +58,11 @@ class ServerTest : public ::testing::Test {
   std::string V1(const std::string& rest) const { return "/v1/" + *project_id_ + rest; }
 
   // Creates a user (as admin) and returns its id.
-  std::string CreateUser(const std::string& name, const std::string& password = "User-Pass-1") {
-    auto r = c().Do("POST", "/v3/users", Auth(admin()),
-                    Json{{"user", {{"name", name}, {"password", password}}}}.dump());
+  std::string CreateUser(const std::string& name, const std::string& password = "User-Pass-1",
+                         const std::string& email = "") {
+    Json user = {{"name", name}, {"password", password}};
+    if (!email.empty()) user["email"] = email;
+    auto r = c().Do("POST", "/v3/users", Auth(admin()), Json{{"user", user}}.dump());
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json()["user"]["id"].get<std::string>();
   }
@@ -182,6 +184,9 @@ class MatrixTest : public ServerTest {
     v["version_id"] = version_id_;
     v["label_name"] = "cat";
     v["access_key"] = access_key;
+    v["workforce_id"] = workforce_id_;
+    v["worker_id"] = worker_id_;
+    v["workforce_task_id"] = workforce_task_id_;
     return v;
   }
   void SetUp() override {
@@ -243,11 +248,30 @@ class MatrixTest : public ServerTest {
     auto version = c().Do("POST", v2 + "/" + dataset_id_ + "/versions", Auth(admin()), "{}");
     ASSERT_EQ(version.status, 201) << version.body;
     version_id_ = version.json()["version_id"].get<std::string>();
+    // A team and a team labeling task of the dataset, for the team labeling routes.
+    CreateUser("matrix-lead", "User-Pass-1", "lead@matrix.test");
+    CreateUser("matrix-labeler", "User-Pass-1", "labeler@matrix.test");
+    auto team = c().Do("POST", "/v2/" + *project_id_ + "/workforces", Auth(admin()),
+                       Json{{"workforce_name", "matrix-team"},
+                            {"workers", {{{"email", "lead@matrix.test"}, {"role", 2}},
+                                         {{"email", "labeler@matrix.test"}, {"role", 0}}}}}
+                           .dump());
+    ASSERT_EQ(team.status, 201) << team.body;
+    workforce_id_ = team.json()["workforce_id"].get<std::string>();
+    auto workers = c().Do("GET", "/v2/" + *project_id_ + "/workforces/" + workforce_id_ + "/workers", Auth(admin()));
+    ASSERT_EQ(workers.status, 200) << workers.body;
+    worker_id_ = workers.json()["workers"][1]["worker_id"].get<std::string>();
+    auto wt = c().Do("POST", v2 + "/" + dataset_id_ + "/workforce-tasks", Auth(admin()),
+                     Json{{"task_name", "matrix-task"}, {"workforce_id", workforce_id_}, {"all_samples", true}}.dump());
+    ASSERT_EQ(wt.status, 201) << wt.body;
+    workforce_task_id_ = wt.json()["task_id"].get<std::string>();
   }
-  static std::string group_id_, task_id_, training_job_id_, dataset_id_, sample_id_, version_id_;
+  static std::string group_id_, task_id_, training_job_id_, dataset_id_, sample_id_, version_id_, workforce_id_,
+      worker_id_, workforce_task_id_;
 };
 std::string MatrixTest::group_id_, MatrixTest::task_id_, MatrixTest::training_job_id_, MatrixTest::dataset_id_,
-    MatrixTest::sample_id_, MatrixTest::version_id_;
+    MatrixTest::sample_id_, MatrixTest::version_id_, MatrixTest::workforce_id_, MatrixTest::worker_id_,
+    MatrixTest::workforce_task_id_;
 
 TEST_F(MatrixTest, EveryRouteRejectsAnonymousCalls) {
   ASSERT_GE(server_->routes().size(), 40u);
@@ -285,6 +309,7 @@ TEST_F(MatrixTest, AUserWithoutRolesIsForbiddenExceptSelfService) {
       {"POST /v3.0/OS-CREDENTIAL/credentials", 201},
       {"GET /v3.0/OS-CREDENTIAL/credentials", 200},
       {"DELETE /v3.0/OS-CREDENTIAL/credentials/{access_key}", 204},  // their own
+      {"GET /v2/{project_id}/workforces/worker-tasks", 200},  // their own team labeling tasks (none)
   };
   for (const auto& route : server_->routes()) {
     const std::string name = route.method + " " + route.pattern;
@@ -620,6 +645,201 @@ TEST_F(ServerTest, DatasetErrorsUseTheDocumentedStatuses) {
             204);
   EXPECT_EQ(c().Do("DELETE", ds, Auth(admin())).status, 204);
   EXPECT_EQ(c().Do("GET", ds, Auth(admin())).status, 404);
+}
+
+// A 24-bit BMP of w x h pixels of one colour.
+std::string Bmp(int w, int h, uint8_t r, uint8_t g, uint8_t b) {
+  const int row = (w * 3 + 3) / 4 * 4;
+  std::string out(54 + static_cast<size_t>(row) * h, '\0');
+  auto put32 = [&](size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) out[at + i] = static_cast<char>(v >> (8 * i));
+  };
+  out[0] = 'B';
+  out[1] = 'M';
+  put32(2, static_cast<uint32_t>(out.size()));
+  put32(10, 54);
+  put32(14, 40);
+  put32(18, static_cast<uint32_t>(w));
+  put32(22, static_cast<uint32_t>(h));
+  out[26] = 1;
+  out[28] = 24;
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      size_t at = 54 + static_cast<size_t>(y) * row + static_cast<size_t>(x) * 3;
+      out[at] = static_cast<char>(b);
+      out[at + 1] = static_cast<char>(g);
+      out[at + 2] = static_cast<char>(r);
+    }
+  }
+  return out;
+}
+
+// Sample content and thumbnails over HTTP: streamed bytes, ETag revalidation, a JPEG thumbnail —
+// and a dataset cannot be used to read a bucket its user may not read (a manifest may name any
+// object).
+TEST_F(ServerTest, SampleContentNeedsReadAccessToTheSourceBucket) {
+  std::string alice = Developer("content-alice");
+  std::string bob = Developer("content-bob");
+  auto ws = c().Do("POST", V1("/workspaces"), Auth(alice), R"({"name":"content-private","auth_type":"PRIVATE"})");
+  ASSERT_EQ(ws.status, 201) << ws.body;
+  MakeBucket("content-secret", alice, ws.json()["id"].get<std::string>());
+  ASSERT_EQ(PutObject("content-secret", "secret.txt", "alice's secret").status, 200);
+  MakeBucket("content-data", bob);
+  const std::string image = Bmp(64, 16, 10, 200, 30);
+  ASSERT_EQ(PutObject("content-data", "in/wide.bmp", image).status, 200);
+  ASSERT_EQ(PutObject("content-data", "m/x.manifest",
+                      "{\"source\":\"s3://content-data/in/wide.bmp\"}\n"
+                      "{\"source\":\"s3://content-secret/secret.txt\"}\n").status,
+            200);
+  const std::string v2 = "/v2/" + *project_id_ + "/datasets";
+  auto created = c().Do("POST", v2, Auth(bob),
+                        Json{{"dataset_name", "content-ds"},
+                             {"dataset_type", 0},
+                             {"data_sources", Json::array({Json{{"data_path", "obs://content-data/in/"}}})},
+                             {"work_path", "obs://content-data/out/"}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string ds = v2 + "/" + created.json()["dataset_id"].get<std::string>();
+  auto imp = c().Do("POST", ds + "/import-tasks", Auth(bob), R"({"import_path":"obs://content-data/m/x.manifest"})");
+  ASSERT_EQ(imp.status, 201) << imp.body;
+  std::string status;
+  for (int i = 0; i < 200 && status != "COMPLETED" && status != "FAILED"; ++i) {
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = c().Do("GET", ds + "/import-tasks/" + imp.json()["task_id"].get<std::string>(), Auth(bob))
+                 .json()
+                 .value("status", "");
+  }
+  ASSERT_EQ(status, "COMPLETED");
+  std::map<std::string, std::string> ids;
+  const Json samples = c().Do("GET", ds + "/data-annotations/samples?limit=10", Auth(bob)).json();
+  for (const auto& smp : samples["samples"]) {
+    std::string src = smp["source"].get<std::string>();
+    ids[src.substr(src.rfind('/') + 1)] = smp["sample_id"].get<std::string>();
+  }
+  ASSERT_EQ(ids.size(), 2u) << samples.dump();
+  const std::string ann = ds + "/data-annotations/samples/";
+
+  auto content = c().Do("GET", ann + ids["wide.bmp"] + "/content", Auth(bob));
+  ASSERT_EQ(content.status, 200) << content.body;
+  EXPECT_EQ(content.body, image);
+  const std::string etag = content.Header("ETag");
+  ASSERT_FALSE(etag.empty());
+  HeaderList revalidate = Auth(bob);
+  revalidate.emplace_back("If-None-Match", etag);
+  EXPECT_EQ(c().Do("GET", ann + ids["wide.bmp"] + "/content", revalidate).status, 304);
+
+  auto thumb = c().Do("GET", ann + ids["wide.bmp"] + "/thumbnail?size=32", Auth(bob));
+  ASSERT_EQ(thumb.status, 200) << thumb.body;
+  EXPECT_EQ(thumb.Header("Content-Type"), "image/jpeg");
+  ASSERT_GT(thumb.body.size(), 4u);
+  EXPECT_EQ(thumb.body.substr(0, 3), "\xFF\xD8\xFF");  // a JPEG
+  EXPECT_EQ(c().Do("GET", ann + ids["wide.bmp"] + "/thumbnail?size=8", Auth(bob)).status, 400);
+
+  // The dataset names alice's object, but bob may not read her bucket.
+  auto secret = c().Do("GET", ann + ids["secret.txt"] + "/content", Auth(bob));
+  EXPECT_EQ(secret.status, 403) << secret.body;
+  EXPECT_EQ(secret.body.find("alice's secret"), std::string::npos);
+  EXPECT_EQ(c().Do("GET", ann + ids["secret.txt"] + "/thumbnail", Auth(bob)).status, 403);
+}
+
+// Team labeling over HTTP: members without any IAM grant see and label only their share; the
+// ModelArts codes of spec §8 answer with the documented statuses.
+TEST_F(ServerTest, TeamLabelingMembersNeedNoGrantAndSeeOnlyTheirShare) {
+  MakeBucket("team-data", admin());
+  ASSERT_EQ(PutObject("team-data", "in/a.txt", "one\ntwo\nthree\nfour\n").status, 200);
+  const std::string v2 = "/v2/" + *project_id_;
+  Json body = {{"dataset_name", "team-texts"},
+               {"dataset_type", 100},
+               {"data_sources", Json::array({Json{{"data_path", "obs://team-data/in/"}}})},
+               {"work_path", "obs://team-data/out/"},
+               {"import_data", true}};
+  auto d = c().Do("POST", v2 + "/datasets", Auth(admin()), body.dump());
+  ASSERT_EQ(d.status, 201) << d.body;
+  const std::string ds = v2 + "/datasets/" + d.json()["dataset_id"].get<std::string>();
+  const std::string import_url = ds + "/import-tasks/" + d.json()["import_task_id"].get<std::string>();
+  std::string status;
+  for (int i = 0; i < 200 && status != "COMPLETED" && status != "FAILED"; ++i) {
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = c().Do("GET", import_url, Auth(admin())).json().value("status", "");
+  }
+  ASSERT_EQ(status, "COMPLETED");
+  CreateUser("team-lead", "User-Pass-1", "lead@team.test");
+  CreateUser("team-ann", "User-Pass-1", "ann@team.test");
+  CreateUser("team-bob", "User-Pass-1", "bob@team.test");
+  const std::string ann = Login(c(), "team-ann", "User-Pass-1");
+  auto expect = [&](const HttpResponse& r, int code, const std::string& text) {
+    EXPECT_EQ(r.status, code) << r.body;
+    EXPECT_NE(r.json().value("error_msg", "").find(text), std::string::npos) << r.body;
+  };
+  Json two_managers = {{"workforce_name", "team-x"},
+                       {"workers", {{{"email", "lead@team.test"}, {"role", 2}}, {{"email", "ann@team.test"}, {"role", 2}}}}};
+  expect(c().Do("POST", v2 + "/workforces", Auth(admin()), two_managers.dump()), 400, "ModelArts.4617");
+  auto team = c().Do("POST", v2 + "/workforces", Auth(admin()),
+                     Json{{"workforce_name", "team-x"},
+                          {"workers", {{{"email", "lead@team.test"}, {"role", 2}},
+                                       {{"email", "ann@team.test"}},
+                                       {{"email", "bob@team.test"}}}}}
+                         .dump());
+  ASSERT_EQ(team.status, 201) << team.body;
+  const std::string team_url = v2 + "/workforces/" + team.json()["workforce_id"].get<std::string>();
+  expect(c().Do("POST", team_url + "/workers", Auth(admin()), R"({"workers":[{"email":"ANN@team.test"}]})"), 409,
+         "already in team");
+  expect(c().Do("POST", team_url + "/workers", Auth(admin()), R"({"workers":[{"email":"who@team.test"}]})"), 400,
+         "no platform user has the e-mail");
+  EXPECT_EQ(c().Do("GET", v2 + "/workforces", Auth(ann)).status, 403);  // teams are the owner's business
+  auto task = c().Do("POST", ds + "/workforce-tasks", Auth(admin()),
+                     Json{{"task_name", "round1"}, {"workforce_id", team.json()["workforce_id"]}}.dump());
+  ASSERT_EQ(task.status, 201) << task.body;
+  EXPECT_EQ(task.json()["sample_count"], 4);
+  const std::string task_url = ds + "/workforce-tasks/" + task.json()["task_id"].get<std::string>();
+
+  // Ann: no IAM grant at all, yet her share (2 of 4), and only hers.
+  auto mine = c().Do("GET", task_url + "/data-annotations/samples", Auth(ann));
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(mine.json()["sample_count"], 2);
+  const Json all = c().Do("GET", task_url + "/data-annotations/samples", Auth(admin())).json();
+  ASSERT_EQ(all["sample_count"], 4);
+  std::string theirs;
+  for (const auto& s : all["samples"]) {
+    if (s["labelers"][0]["email"] == "bob@team.test") theirs = s["sample_id"].get<std::string>();
+  }
+  ASSERT_FALSE(theirs.empty());
+  expect(c().Do("GET", task_url + "/data-annotations/samples/" + theirs, Auth(ann)), 403, "another labeler's share");
+  expect(c().Do("PUT", task_url + "/data-annotations/samples", Auth(ann),
+                Json{{"samples", {{{"sample_id", theirs}, {"labels", {{{"name", "pos"}}}}}}}}.dump()),
+         403, "another labeler's share");
+  const std::string own = mine.json()["samples"][0]["sample_id"].get<std::string>();
+  auto labeled = c().Do("PUT", task_url + "/data-annotations/samples", Auth(ann),
+                        Json{{"samples", {{{"sample_id", own}, {"labels", {{{"name", "pos"}}}}}}}}.dump());
+  EXPECT_EQ(labeled.status, 200) << labeled.body;
+  EXPECT_EQ(c().Do("POST", task_url + "/data-annotations/samples/submit", Auth(ann), "").json()["submitted_sample_count"],
+            1);
+  // Ann cannot review; the dataset itself stays closed to her.
+  EXPECT_EQ(c().Do("POST", task_url + "/data-annotations/samples/review", Auth(ann),
+                   Json{{"samples", {own}}, {"comment", {{"result", "accept"}}}}.dump())
+                .status,
+            403);
+  EXPECT_EQ(c().Do("GET", ds + "/data-annotations/samples", Auth(ann)).status, 403);
+  auto reviewed = c().Do("POST", task_url + "/data-annotations/samples/review", Auth(admin()),
+                         Json{{"samples", {own}}, {"comment", {{"result", "accept"}, {"score", "A"}}}}.dump());
+  ASSERT_EQ(reviewed.status, 200) << reviewed.body;
+  EXPECT_EQ(c().Do("GET", ds + "/data-annotations/samples/" + own, Auth(admin())).json()["labels"][0]["name"], "pos");
+  auto metrics = c().Do("GET", task_url + "/metrics", Auth(ann));
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  ASSERT_EQ(metrics.json()["members"].size(), 1u);
+  EXPECT_EQ(metrics.json()["members"][0]["accepted"], 1);
+
+  std::string ann_worker;
+  const Json workers = c().Do("GET", team_url + "/workers", Auth(admin())).json();
+  for (const auto& w : workers["workers"]) {
+    if (w["email"] == "ann@team.test") ann_worker = w["worker_id"].get<std::string>();
+  }
+  expect(c().Do("DELETE", team_url + "/workers/" + ann_worker, Auth(admin())), 409, "ModelArts.4628");
+  expect(c().Do("DELETE", team_url, Auth(admin())), 409, "ModelArts.4615");
+  expect(c().Do("GET", task_url + "/data-annotations/samples?sample_state=__AUTO_ANNOTATION__", Auth(ann)), 400,
+         "sample_state");
+  EXPECT_EQ(c().Do("DELETE", task_url, Auth(ann)).status, 403);
+  EXPECT_EQ(c().Do("DELETE", task_url, Auth(admin())).status, 204);
+  EXPECT_EQ(c().Do("DELETE", team_url, Auth(admin())).status, 204);
 }
 
 TEST_F(ServerTest, WrongProjectInThePathIsNotFound) {

@@ -14,6 +14,7 @@
 #include "base/io.h"
 #include "data/data.h"
 #include "formats/manifest.h"
+#include "imaging/imaging.h"
 #include "meta/meta.h"
 #include "objstore/objstore.h"
 #include "tasks/tasks.h"
@@ -667,6 +668,53 @@ TEST_F(DataServiceTest, IntelligentLabelingOfImagesNeedsFiveImagesPerLabelAndLea
                  "{\"source\":\"s3://dsin/img/red7.bmp\"}\n");
   EXPECT_NE(service_->AutoLabel(Fresh(small), Json::object()).status().message().find("ModelArts.4406"),
             std::string::npos);
+}
+
+TEST_F(DataServiceTest, SampleContentAndThumbnails) {
+  Dataset d = Make(0, "content");
+  Put("dsin", "content/wide.bmp", Bmp(400, 100, 200, 40, 40, 1));
+  Put("dsin", "content/notes.bin", "not an image");
+  ImportManifest(d, "content/m.manifest",
+                 "{\"source\":\"s3://dsin/content/wide.bmp\"}\n{\"source\":\"s3://dsin/content/notes.bin\"}\n"
+                 "{\"source\":\"s3://dsin/content/gone.jpg\"}\n");
+  std::map<std::string, std::string> ids;
+  for (const auto& s : All(Fresh(d))) ids[s.source.substr(s.source.rfind('/') + 1)] = s.id;
+  ASSERT_EQ(ids.size(), 3u);
+
+  auto c = service_->GetSampleContent(Fresh(d), ids["wide.bmp"]);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->content_type, "image/bmp");
+  EXPECT_EQ(c->source, "s3://dsin/content/wide.bmp");
+  EXPECT_FALSE(c->etag.empty());
+  ASSERT_TRUE(c->object.reader);
+  EXPECT_EQ(c->object.reader->Size(), Bmp(400, 100, 200, 40, 40, 1).size());
+
+  auto t = service_->SampleThumbnail(Fresh(d), ids["wide.bmp"], 64);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  auto info = imaging::Probe(*t);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->format, imaging::ImageFormat::kJpeg);
+  EXPECT_EQ(info->width, 64);
+  EXPECT_EQ(info->height, 16);
+  auto again = service_->SampleThumbnail(Fresh(d), ids["wide.bmp"], 64);  // from the cache
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *t);
+
+  EXPECT_EQ(service_->SampleThumbnail(Fresh(d), ids["wide.bmp"], 8).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(service_->SampleThumbnail(Fresh(d), ids["notes.bin"], 64).status().code(), Code::kFailedPrecondition);
+  auto gone = service_->GetSampleContent(Fresh(d), ids["gone.jpg"]);
+  EXPECT_EQ(gone.status().code(), Code::kNotFound);
+  EXPECT_NE(gone.status().message().find("is gone from object storage"), std::string::npos);
+
+  Dataset text = Make(100, "content-text");
+  ImportManifest(text, "content/t.manifest", "{\"source\":\"content://华为 总部\"}\n");
+  auto ts = All(Fresh(text));
+  ASSERT_EQ(ts.size(), 1u);
+  auto tc = service_->GetSampleContent(Fresh(text), ts[0].id);
+  ASSERT_TRUE(tc.ok());
+  EXPECT_EQ(tc->text, "华为 总部");
+  EXPECT_EQ(tc->content_type, "text/plain; charset=utf-8");
+  EXPECT_FALSE(tc->object.reader);
 }
 
 TEST_F(DataServiceTest, FeatureAnalysisPerVersionGivesComparableHistograms) {

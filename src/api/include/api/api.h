@@ -21,6 +21,7 @@
 
 namespace openarts::data {
 class DataService;
+class Teams;
 }
 
 namespace openarts::api {
@@ -36,6 +37,9 @@ struct Deps {
   train::JobService* training = nullptr;
   // Datasets (/v2/{project_id}/datasets...); nullptr = routes answer 503.
   data::DataService* data = nullptr;
+  // Team labeling (/v2/{project_id}/workforces..., .../datasets/{dataset_id}/workforce-tasks...);
+  // nullptr = routes answer 503. Needs `data` too.
+  data::Teams* teams = nullptr;
 };
 
 // Adds every REST route of api/ROUTES.md to `router` (not /healthz and /metrics, which the http

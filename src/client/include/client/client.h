@@ -357,6 +357,41 @@ class Client {
   Result<Json> GetVersion(const std::string& id, const std::string& version_id);  // id or name
   Status DeleteVersion(const std::string& id, const std::string& version_id);
 
+  // ---- team labeling (/v2/{project_id}/workforces, .../workforce-tasks; the API's JSON as is:
+  //      docs/team-labeling.md) ----
+  // {workforce_name, description?, workers?[{email, role}]} → {workforce_id, workforce_name, worker_count}.
+  Result<Json> CreateWorkforce(const Json& body);
+  Result<Json> ListWorkforces(int offset = 0, int limit = 100);  // {total_number, workforces}
+  Result<Json> GetWorkforce(const std::string& id);
+  Result<Json> UpdateWorkforce(const std::string& id, const Json& patch);  // {workforce_name?, description?}
+  Status DeleteWorkforce(const std::string& id);  // kFailedPrecondition (ModelArts.4615) while a task is unfinished
+  // `workers`: [{email, role 0 labeler | 1 reviewer | 2 team manager}] → {success, workers}.
+  Result<Json> AddWorkers(const std::string& workforce_id, const Json& workers);
+  Result<Json> ListWorkers(const std::string& workforce_id);  // {total_number, workers}
+  Status DeleteWorker(const std::string& workforce_id, const std::string& worker_id);  // ModelArts.4628
+  Result<Json> ListMyWorkforceTasks();  // {total_number, tasks[+ role]}: the tasks the caller works in
+  // {task_name, workforce_id, repetition?, all_samples?, description?} → the task.
+  Result<Json> CreateWorkforceTask(const std::string& dataset_id, const Json& body);
+  Result<Json> ListWorkforceTasks(const std::string& dataset_id);  // {total_number, tasks}
+  Result<Json> GetWorkforceTask(const std::string& dataset_id, const std::string& task_id);
+  Status DeleteWorkforceTask(const std::string& dataset_id, const std::string& task_id);
+  // What the caller may see of the task's samples (sample_state: __NONE__, __ALL__, __UNREVIEWED__,
+  // __REVIEWED__, __ACCEPTED__, __REJECTED__); `worker_id` one member's share. {sample_count, samples, next_marker?}
+  Result<Json> ListWorkforceTaskSamples(const std::string& dataset_id, const std::string& task_id,
+                                        const SampleListQuery& query, const std::string& worker_id = "");
+  Result<Json> GetWorkforceTaskSample(const std::string& dataset_id, const std::string& task_id,
+                                      const std::string& sample_id, const std::string& worker_id = "");
+  // The UpdateSamples body, for samples of the caller's share → {success, updated_sample_count}.
+  Result<Json> LabelWorkforceTaskSamples(const std::string& dataset_id, const std::string& task_id, const Json& body);
+  // `sample_ids` empty = every labeled sample of the caller's share → {success, submitted_sample_count}.
+  Result<Json> SubmitWorkforceTaskSamples(const std::string& dataset_id, const std::string& task_id,
+                                          const std::vector<std::string>& sample_ids);
+  // {samples: [id | {sample_id, worker_id}], comment: {result accept|reject, comment, score A-D}}
+  // → {success, reviewed_sample_count}.
+  Result<Json> ReviewWorkforceTaskSamples(const std::string& dataset_id, const std::string& task_id, const Json& body);
+  // {task_id, status, sample_count, accepted_sample_count, members[{email, assigned, labeled, ...}], total}.
+  Result<Json> WorkforceTaskMetrics(const std::string& dataset_id, const std::string& task_id);
+
  private:
   // One JSON call: `path` (encoded, from the server root) and `query` (encoded, no '?').
   // Returns the reply body, {} when it is empty.

@@ -145,6 +145,15 @@ struct Sample {
   Json ToJson() const;      // the API shape
 };
 
+// A sample's bytes (spec §2: samples are served from object storage).
+struct SampleContent {
+  std::string source;        // the sample's source: callers authorize reading its bucket
+  std::string content_type;  // the object's; by extension when it has none; text for content://
+  std::string etag;          // the object's (quoted by HTTP callers); a hash of the text
+  objstore::ObjectHandle object;  // obs:// sources (reader set)
+  std::string text;               // content:// sources
+};
+
 struct SamplePage {
   std::vector<Sample> samples;
   int64_t total = -1;         // -1 when not counted
@@ -294,6 +303,13 @@ class DataService {
   // against the dataset type and the sample (boxes inside the image, spans inside the text...);
   // creates missing labels. All or nothing: the first invalid sample fails the call naming it.
   virtual Status UpdateSamples(const Dataset& ds, const std::vector<SampleLabelsUpdate>& updates) = 0;
+  // The bytes of a sample: its object (kNotFound when the object is gone) or its text.
+  virtual Result<SampleContent> GetSampleContent(const Dataset& ds, const std::string& sample_id) = 0;
+  // A JPEG thumbnail of an image sample, its longer side `max_side` px (16–1024; never enlarged),
+  // from a DCT-scaled decode; kept in a bounded in-memory cache keyed by the object's etag.
+  // kFailedPrecondition for a sample that is not an image; kInvalidArgument for a corrupt one.
+  virtual Result<std::string> SampleThumbnail(const Dataset& ds, const std::string& sample_id,
+                                              int max_side) = 0;
   // Removes samples (and their labels' counts); sources stay in storage.
   virtual Result<int64_t> DeleteSamples(const Dataset& ds, const std::vector<std::string>& ids) = 0;
 

@@ -21,6 +21,7 @@
 #include "exec/exec.h"
 #include "tasks/tasks.h"
 #include "data/data.h"
+#include "data/teams.h"
 #include "train/train.h"
 
 namespace openarts::server {
@@ -88,6 +89,7 @@ class Server {
   std::unique_ptr<exec::Backend> backend_;
   std::unique_ptr<train::JobService> training_;
   std::unique_ptr<data::DataService> data_;
+  std::unique_ptr<data::Teams> teams_;
   std::unique_ptr<http::Server> http_;
   std::vector<http::Router::RouteInfo> routes_;
   std::string initial_password_file_;
