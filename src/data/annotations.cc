@@ -16,15 +16,6 @@ using formats::VocObject;
 using formats::VocShape;
 using formats::VocShapeKind;
 
-uint64_t SourceHash40(std::string_view source) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : source) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return (h ^ (h >> 40)) & ((uint64_t{1} << kKeyBits) - 1);
-}
-
 std::string SampleIdOf(std::string_view salt, int64_t number) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id(salt);

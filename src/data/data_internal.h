@@ -25,8 +25,6 @@ inline constexpr int64_t kNumberMask = (int64_t{1} << kKeyBits) - 1;
 inline int64_t SampleKey(int64_t dataset_seq, int64_t number) { return (dataset_seq << kKeyBits) | number; }
 inline int64_t LabelKey(int64_t label_id, int64_t number) { return (label_id << kKeyBits) | number; }
 inline int64_t NumberOf(int64_t key) { return key & kNumberMask; }
-// 40-bit FNV-1a of the source: the dedupe key's low bits (collisions probe upward).
-uint64_t SourceHash40(std::string_view source);
 // "<salt 16 hex><number 16 hex>"; ParseSampleId checks the salt.
 std::string SampleIdOf(std::string_view salt, int64_t number);
 std::optional<int64_t> ParseSampleId(std::string_view salt, std::string_view id);

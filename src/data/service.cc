@@ -232,9 +232,6 @@ Status DataServiceImpl::DeleteDataset(const std::string& project_id, const std::
     OA_TRY(tx.Exec("DELETE FROM dataset_samples WHERE no > $1 AND no < $2",
                    {SampleKey(d.seq, 0), SampleKey(d.seq + 1, 0)})
                .status());
-    OA_TRY(tx.Exec("DELETE FROM dataset_sample_sources WHERE k >= $1 AND k < $2",
-                   {SampleKey(d.seq, 0), SampleKey(d.seq + 1, 0)})
-               .status());
     for (const Label& l : d.labels) {
       OA_TRY(tx.Exec("DELETE FROM dataset_sample_labels WHERE k > $1 AND k < $2",
                      {LabelKey(l.id, 0), LabelKey(l.id + 1, 0)})
@@ -613,11 +610,6 @@ Result<int64_t> DataServiceImpl::DeleteSamples(const Dataset& ds, const std::vec
         OA_TRY(tx.Exec("DELETE FROM dataset_sample_labels WHERE k = $1", {LabelKey(lid, *n)}).status());
         OA_TRY(tx.Exec("UPDATE dataset_labels SET sample_count = sample_count - 1 WHERE id = $1", {lid}).status());
       }
-      // The dedupe key: probe from the hash for the entry naming this sample.
-      uint64_t h = SourceHash40(cur.source);
-      OA_TRY(tx.Exec("DELETE FROM dataset_sample_sources WHERE k >= $1 AND k < $2 AND no = $3",
-                     {SampleKey(ds.seq, static_cast<int64_t>(h)), SampleKey(ds.seq, static_cast<int64_t>(h)) + 64, key})
-                 .status());
       OA_TRY(tx.Exec("DELETE FROM dataset_samples WHERE no = $1", {key}).status());
       std::string counters = "sample_count = sample_count - 1";
       if (const char* c = CounterColumn(cur.state)) counters += std::string(", ") + c + " = " + c + " - 1";
