@@ -18,6 +18,7 @@
 #include "meta/meta.h"
 #include "objstore/objstore.h"
 #include "tasks/tasks.h"
+#include "service_fixture.h"
 
 namespace openarts::data {
 namespace {
@@ -25,63 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 using formats::ManifestAnnotation;
 
-class DataServiceTest : public ::testing::Test {
+class DataServiceTest : public ServiceFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("openarts_data_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    auto db = meta::Open({.url = "sqlite:" + (dir_ / "meta.db").string()});
-    ASSERT_TRUE(db.ok()) << db.status().message();
-    db_ = std::move(*db);
-    auto store = objstore::Open({.url = "file://" + (dir_ / "objects").string()});
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    objects_ = std::move(*store);
-    for (const char* b : {"dsin", "dsout", "dsexp"}) ASSERT_TRUE(objects_->CreateBucket({.name = b}).ok());
-    StartService();
-  }
-  void TearDown() override {
-    if (tasks_) tasks_->Stop();
-    service_.reset();
-    tasks_.reset();
-    fs::remove_all(dir_);
-  }
-  void StartService() {
-    auto t = tasks::Create(*db_, clock_, {.max_concurrency = 1, .poll_interval_ms = 20});
-    ASSERT_TRUE(t.ok());
-    tasks_ = std::move(*t);
-    auto s = Create(*db_, *objects_, *tasks_, clock_);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    service_ = std::move(*s);
-    ASSERT_TRUE(tasks_->Start().ok());
-  }
-  void Put(const std::string& bucket, const std::string& key, const std::string& data) {
-    StringSource src(data);
-    ASSERT_TRUE(objects_->Put(bucket, key, src).ok());
-  }
-  std::string Get(const std::string& bucket, const std::string& key) {
-    auto h = objects_->Get(bucket, key);
-    if (!h.ok()) return "<missing " + key + ">";
-    std::string out(h->info.size, '\0');
-    (void)h->reader->ReadAt(0, out.data(), out.size());
-    return out;
-  }
-  Dataset Make(int type, const std::string& name = "ds") {
-    CreateDatasetRequest r;
-    r.name = name;
-    r.type = type;
-    r.input_path = "obs://dsin/" + name + "/";
-    r.output_path = "obs://dsout/" + name + "/";
-    auto d = service_->CreateDataset(caller_, r);
-    EXPECT_TRUE(d.ok()) << d.status().message();
-    return *d;
-  }
-  static std::string ReadLocal(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  Dataset Fresh(const Dataset& d) { return *service_->GetDataset(d.project_id, d.id); }
   ImportReport ImportManifest(const Dataset& d, const std::string& key, const std::string& text) {
     Put("dsin", key, text);
     ImportRequest r;
@@ -91,27 +37,6 @@ class DataServiceTest : public ::testing::Test {
     EXPECT_TRUE(rep.ok()) << rep.status().message();
     return rep.ok() ? *rep : ImportReport{};
   }
-  std::vector<Sample> All(const Dataset& d, SampleQuery q = {}) {
-    std::vector<Sample> out;
-    q.limit = 3;  // several pages
-    while (true) {
-      auto page = service_->ListSamples(d, q);
-      EXPECT_TRUE(page.ok()) << page.status().message();
-      if (!page.ok()) break;
-      for (auto& s : page->samples) out.push_back(s);
-      if (page->next_marker.empty()) break;
-      q.marker = page->next_marker;
-    }
-    return out;
-  }
-
-  FakeClock clock_;
-  fs::path dir_;
-  std::unique_ptr<meta::Database> db_;
-  std::unique_ptr<objstore::ObjectStore> objects_;
-  std::unique_ptr<tasks::TaskService> tasks_;
-  std::unique_ptr<DataService> service_;
-  Caller caller_{"u1", "alice", "p1", "0"};
 };
 
 // Classification lines with the spec's quirks: lowercase usage, hard as a string, property as a

@@ -31,6 +31,7 @@
 #include "meta/meta.h"
 #include "objstore/objstore.h"
 #include "tasks/tasks.h"
+#include "service_fixture.h"
 #include "../interchange.h"  // the writer alone, for its share of the export time
 
 namespace openarts::data {
@@ -66,11 +67,6 @@ std::string Bmp(int w, int h) {
   return b;
 }
 
-std::string ReadLocal(const fs::path& p) {
-  auto text = ReadFile(p);
-  EXPECT_TRUE(text.ok()) << p << ": " << text.status().ToString();
-  return text.ok() ? *text : "";
-}
 
 std::string NoScheme(std::string s) {
   if (s.starts_with("s3://")) s = "obs://" + s.substr(5);
@@ -79,46 +75,8 @@ std::string NoScheme(std::string s) {
 
 std::string Base(const std::string& s) { return s.substr(s.rfind('/') + 1); }
 
-class InterchangeTest : public ::testing::Test {
+class InterchangeTest : public ServiceFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("openarts_interchange_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    auto db = meta::Open({.url = "sqlite:" + (dir_ / "meta.db").string()});
-    ASSERT_TRUE(db.ok()) << db.status().message();
-    db_ = std::move(*db);
-    auto store = objstore::Open({.url = "file://" + (dir_ / "objects").string()});
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    objects_ = std::move(*store);
-    for (const char* b : {"dsin", "dsout", "dsexp"}) ASSERT_TRUE(objects_->CreateBucket({.name = b}).ok());
-    auto t = tasks::Create(*db_, clock_, {.max_concurrency = 1, .poll_interval_ms = 20});
-    ASSERT_TRUE(t.ok());
-    tasks_ = std::move(*t);
-    auto s = Create(*db_, *objects_, *tasks_, clock_);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    service_ = std::move(*s);
-    ASSERT_TRUE(tasks_->Start().ok());
-  }
-  void TearDown() override {
-    if (tasks_) tasks_->Stop();
-    service_.reset();
-    tasks_.reset();
-    fs::remove_all(dir_);
-  }
-
-  void Put(const std::string& bucket, const std::string& key, const std::string& data) {
-    StringSource src(data);
-    ASSERT_TRUE(objects_->Put(bucket, key, src).ok()) << key;
-  }
-  std::string Get(const std::string& bucket, const std::string& key) {
-    auto h = objects_->Get(bucket, key);
-    if (!h.ok()) return "<missing " + key + ">";
-    std::string out(h->info.size, '\0');
-    (void)h->reader->ReadAt(0, out.data(), out.size());
-    return out;
-  }
   std::vector<objstore::ObjectInfo> List(const std::string& bucket, const std::string& prefix) {
     objstore::ListOptions lo;
     lo.prefix = prefix;
@@ -134,32 +92,7 @@ class InterchangeTest : public ::testing::Test {
     return out;
   }
 
-  Dataset Make(int type, const std::string& name, Json schema = nullptr) {
-    CreateDatasetRequest r;
-    r.name = name;
-    r.type = type;
-    r.input_path = "obs://dsin/" + name + "/";
-    r.output_path = "obs://dsout/" + name + "/";
-    r.schema = std::move(schema);
-    auto d = service_->CreateDataset(caller_, r);
-    EXPECT_TRUE(d.ok()) << d.status().message();
-    return d.ok() ? *d : Dataset{};
-  }
-  Dataset Fresh(const Dataset& d) { return *service_->GetDataset(d.project_id, d.id); }
-  std::vector<Sample> All(const Dataset& d) {
-    std::vector<Sample> out;
-    SampleQuery q;
-    q.limit = 100;
-    while (true) {
-      auto page = service_->ListSamples(d, q);
-      EXPECT_TRUE(page.ok()) << page.status().message();
-      if (!page.ok()) break;
-      for (auto& s : page->samples) out.push_back(s);
-      if (page->next_marker.empty()) break;
-      q.marker = page->next_marker;
-    }
-    return out;
-  }
+  std::vector<Sample> All(const Dataset& d) { return ServiceFixture::All(d, {}, 100); }
 
   // Uploads tests/golden/<rel>/ to dsin/<prefix>: every file but images.txt, whose lines
   // "<path> <width> <height>" become BMP images.
@@ -314,14 +247,6 @@ class InterchangeTest : public ::testing::Test {
     }
     return d;
   }
-
-  FakeClock clock_;
-  fs::path dir_;
-  std::unique_ptr<meta::Database> db_;
-  std::unique_ptr<objstore::ObjectStore> objects_;
-  std::unique_ptr<tasks::TaskService> tasks_;
-  std::unique_ptr<DataService> service_;
-  Caller caller_{"u1", "alice", "p1", "0"};
 };
 
 // ------------------------------------------------------------------------------------------------
