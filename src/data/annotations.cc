@@ -247,6 +247,17 @@ std::optional<std::string_view> ContentText(std::string_view source) {
   return source.substr(kContent.size());
 }
 
+std::optional<int64_t> LatestSegmentEndMs(const ManifestSample& s, int dataset_type) {
+  std::optional<int64_t> latest;
+  for (const ManifestAnnotation& a : s.annotations) {
+    if (LabelTypeOfAnnotation(a.type, dataset_type) != 202) continue;
+    auto en = PropStr(a.property, "@modelarts:end_time");
+    auto ev = en ? ParseClock(*en) : std::nullopt;
+    if (ev && (!latest || *ev > *latest)) latest = ev;
+  }
+  return latest;
+}
+
 Status ValidateAnnotations(const ManifestSample& s, int dataset_type) {
   std::set<std::string> entity_ids;
   std::optional<std::string_view> text = ContentText(s.source);

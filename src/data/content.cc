@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "base/strings.h"
+#include "formats/wav.h"
 #include "imaging/imaging.h"
 #include "objstore/names.h"
 #include "service_impl.h"
@@ -114,6 +115,29 @@ Result<std::string> DataServiceImpl::SampleThumbnail(const Dataset& ds, const st
     }
   }
   return std::move(*jpg);
+}
+
+Status DataServiceImpl::CheckSegmentsFitRecording(const formats::ManifestSample& s, int dataset_type,
+                                                  const std::string& field) {
+  std::optional<int64_t> end_ms = LatestSegmentEndMs(s, dataset_type);
+  if (!end_ms) return Status::Ok();
+  auto uri = objstore::ParseObsUri(s.source);
+  if (!uri.ok()) return Status::Ok();
+  auto h = objects_.Get(uri->bucket, uri->key);
+  if (!h.ok()) return Status::Ok();  // a missing object is reported where it is read
+  uint64_t size = h->reader->Size();
+  std::string head(std::min<uint64_t>(size, 64 << 10), '\0');
+  OA_ASSIGN_OR_RETURN(size_t n, h->reader->ReadAt(0, head.data(), head.size()));
+  head.resize(n);
+  auto wav = formats::ProbeWav(head, size, s.source);
+  if (!wav.ok()) return Status::Ok();  // not a WAV: its length is unknown here
+  if (static_cast<double>(*end_ms) > wav->duration_seconds * 1000.0 + 1e-6) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "a segment ends at %.3f s, after the end of the recording (%.3f s)",
+                  static_cast<double>(*end_ms) / 1000.0, wav->duration_seconds);
+    return InvalidArgument(field + ": " + msg);
+  }
+  return Status::Ok();
 }
 
 }  // namespace openarts::data

@@ -115,6 +115,10 @@ Status ValidateAnnotations(const formats::ManifestSample& s, int dataset_type);
 Result<formats::ManifestSample> ApplyLabelsUpdate(const Sample& cur, const SampleLabelsUpdate& u,
                                                   int dataset_type, const std::string& field);
 
+// The latest @modelarts:end_time of the speech-segmentation annotations of `s` in ms; nullopt
+// when it has none.
+std::optional<int64_t> LatestSegmentEndMs(const formats::ManifestSample& s, int dataset_type);
+
 // UTF-16 code-unit offset → code-point offset in `text`; nullopt inside a surrogate pair or past
 // the end.
 std::optional<int64_t> Utf16ToCodePoint(std::string_view text, int64_t utf16);

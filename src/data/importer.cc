@@ -221,6 +221,9 @@ class Ingest {
       }
       if (bad) continue;
       Status v = ValidateAnnotations(s, ds_.type);
+      if (v.ok() && ds_.type == static_cast<int>(AnnotationType::kSpeechSegmentation)) {
+        v = svc_.CheckSegmentsFitRecording(s, ds_.type, "annotation");
+      }
       if (!v.ok()) {
         Reject(c.Where(), v.message());
         continue;

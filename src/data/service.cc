@@ -541,6 +541,17 @@ Status DataServiceImpl::UpdateSamples(const Dataset& ds, const std::vector<Sampl
     return FailedPrecondition("ModelArts.4413 Label is incompatible with annotation rules: a dataset of type " +
                               std::to_string(ds.type) + " has no manual labeling");
   }
+  if (ds.type == static_cast<int>(AnnotationType::kSpeechSegmentation)) {
+    // Segments against the recording's length: the objects are read before the write transaction.
+    for (size_t i = 0; i < updates.size(); ++i) {
+      if (updates[i].annotations.empty()) continue;
+      OA_ASSIGN_OR_RETURN(Sample cur, GetSample(ds, updates[i].sample_id));
+      formats::ManifestSample next = cur.manifest;
+      next.source = cur.source;
+      next.annotations = updates[i].annotations;
+      OA_TRY(CheckSegmentsFitRecording(next, ds.type, "samples[" + std::to_string(i) + "]"));
+    }
+  }
   OA_ASSIGN_OR_RETURN(Fresh fresh, FreshOf(ds.seq));
   OA_ASSIGN_OR_RETURN(LabelMap labels, LoadLabels(ds.seq));
   int64_t now = clock_.NowMillis();

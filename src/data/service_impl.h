@@ -93,6 +93,10 @@ class DataServiceImpl final : public DataService {
   Status ForEachSample(const Dataset& ds, const std::function<Status(const Sample&)>& fn,
                        const std::function<bool(const Sample&)>& filter = {});
 
+  // Speech segmentation: kInvalidArgument "<field>: ..." when a segment of `s` ends after the end
+  // of its recording (WAV files; other formats' lengths are not read, so not checked).
+  Status CheckSegmentsFitRecording(const formats::ManifestSample& s, int dataset_type, const std::string& field);
+
   // One import per dataset at a time (also guards the invisible key range above visible_no).
   bool TryLockImport(int64_t seq);
   void UnlockImport(int64_t seq);

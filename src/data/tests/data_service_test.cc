@@ -642,6 +642,49 @@ TEST_F(DataServiceTest, SampleContentAndThumbnails) {
   EXPECT_FALSE(tc->object.reader);
 }
 
+// A WAV file of `seconds` of 16 kHz mono 16-bit silence.
+std::string Wav(double seconds) {
+  auto le = [](uint32_t v, int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += static_cast<char>(v >> (8 * i));
+    return s;
+  };
+  uint32_t bytes = static_cast<uint32_t>(seconds * 32000);
+  std::string body = "WAVEfmt " + le(16, 4) + le(1, 2) + le(1, 2) + le(16000, 4) + le(32000, 4) + le(2, 2) +
+                     le(16, 2) + "data" + le(bytes, 4) + std::string(bytes, '\0');
+  return "RIFF" + le(static_cast<uint32_t>(body.size()), 4) + body;
+}
+
+TEST_F(DataServiceTest, SpeechSegmentsMustEndWithinTheRecording) {
+  Dataset d = Make(202, "speech");
+  Put("dsin", "speech/a.wav", Wav(2.0));
+  Put("dsin", "speech/b.wav", Wav(2.0));
+  auto line = [](const char* file, const char* start, const char* end) {
+    return std::string("{\"source\":\"s3://dsin/speech/") + file +
+           "\",\"annotation\":[{\"type\":\"modelarts/audio_segmentation\",\"name\":\"speaker1\",\"property\":{"
+           "\"@modelarts:start_time\":\"" + start + "\",\"@modelarts:end_time\":\"" + end + "\"}}]}\n";
+  };
+  ImportReport rep = ImportManifest(d, "speech/m.manifest",
+                                    line("a.wav", "00:00:00.500", "00:00:01.750") +
+                                        line("b.wav", "00:00:01.000", "00:00:02.500"));
+  EXPECT_EQ(rep.added, 1);
+  ASSERT_EQ(rep.rejected, 1);
+  EXPECT_EQ(rep.rejected_items[0].reason,
+            "annotation: a segment ends at 2.500 s, after the end of the recording (2.000 s)");
+  std::vector<Sample> all = All(Fresh(d));
+  ASSERT_EQ(all.size(), 1u);
+  // Manual labeling: the same rule.
+  SampleLabelsUpdate u;
+  u.sample_id = all[0].id;
+  u.annotations = all[0].manifest.annotations;
+  u.annotations[0].property["@modelarts:end_time"] = "00:00:02.001";
+  Status st = service_->UpdateSamples(Fresh(d), {u});
+  EXPECT_EQ(st.code(), Code::kInvalidArgument);
+  EXPECT_EQ(st.message(), "samples[0]: a segment ends at 2.001 s, after the end of the recording (2.000 s)");
+  u.annotations[0].property["@modelarts:end_time"] = "00:00:02.000";
+  EXPECT_TRUE(service_->UpdateSamples(Fresh(d), {u}).ok());
+}
+
 TEST_F(DataServiceTest, FeatureAnalysisPerVersionGivesComparableHistograms) {
   Dataset d = Make(1, "fa");
   std::string manifest;
