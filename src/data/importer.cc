@@ -167,6 +167,43 @@ Status InlineVoc(objstore::ObjectStore& objects, ManifestAnnotation& a) {
   return Status::Ok();
 }
 
+// What MetaValidation changed in the VOC files of a directory import (reported as warnings).
+struct MetaFixes {
+  int64_t sizes = 0, clamped = 0, dropped = 0;
+  void Warn(std::vector<std::string>& warnings) const {
+    if (sizes) warnings.push_back(std::to_string(sizes) + " VOC files gave a size other than their image's; the image's was used");
+    if (clamped) warnings.push_back(std::to_string(clamped) + " shapes reaching past their image were clamped to it");
+    if (dropped) warnings.push_back(std::to_string(dropped) + " shapes mostly outside their image were dropped");
+  }
+};
+
+// The VOC file beside an image of `size` (width, height), MetaValidation applied (spec §3.3): the
+// image's real size replaces the file's, shapes mostly outside it are dropped, the rest clamped.
+Result<formats::VocAnnotation> ReadVocFor(objstore::ObjectStore& objects, const std::string& uri,
+                                          std::pair<int64_t, int64_t> size, MetaFixes& fixes) {
+  auto text = ReadObject(objects, uri, 16 << 20);
+  if (!text.ok()) return InvalidArgument(uri + ": " + text.status().message());
+  OA_ASSIGN_OR_RETURN(auto voc, formats::ParseVoc(*text, uri));
+  auto [w, h] = size;
+  if (w > 0 && (voc.width != w || voc.height != h)) {
+    ++fixes.sizes;
+    voc.width = w;
+    voc.height = h;
+  }
+  std::vector<formats::VocObject> kept;
+  kept.reserve(voc.objects.size());
+  for (auto& o : voc.objects) {
+    switch (interchange::FitToImage(o.shape, voc.width, voc.height)) {
+      case interchange::Fit::kOutside: ++fixes.dropped; continue;
+      case interchange::Fit::kClamped: ++fixes.clamped; break;
+      case interchange::Fit::kInside: break;
+    }
+    kept.push_back(std::move(o));
+  }
+  voc.objects = std::move(kept);
+  return voc;
+}
+
 }  // namespace
 
 // The state of one import: numbering, dedupe, label counts, the report.
@@ -544,6 +581,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
       batch.clear();
       return s;
     };
+    MetaFixes fixes;
     size_t done = 0;
     for (const auto& o : objects) {
       ++done;
@@ -558,6 +596,19 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
         c.where = rel;
         ManifestSample s;
         s.source = src;
+        // MetaValidation (spec §3.3): an image must decode as one (its header is read here; the
+        // size it gives fixes the VOC file's and bounds its boxes).
+        std::pair<int64_t, int64_t> size{0, 0};
+        if (!video) {
+          auto probed = interchange::ProbeImage(objects_, uri.bucket, o.key);
+          if (!probed.ok()) {
+            c.sample = InvalidArgument("not a readable image: " + probed.status().message());
+            batch.push_back(std::move(c));
+            if (batch.size() >= static_cast<size_t>(options_.import_batch)) OA_TRY(flush());
+            continue;
+          }
+          size = *probed;
+        }
         if (req.import_annotations && ds.type == 0) {
           // "x.txt" beside the image: one label per line; else the folder name (imageNet).
           std::string txt = StripExtension(o.key) + ".txt";
@@ -590,11 +641,15 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
         if (req.import_annotations && (ds.type == 1 || ds.type == 3)) {
           std::string xml = StripExtension(o.key) + ".xml";
           if (by_key.count(xml)) {
-            ManifestAnnotation a;
-            a.type = manifest_type;
-            a.annotation_loc = "obs://" + uri.bucket + "/" + xml;
-            a.annotated_by = "human";
-            s.annotations.push_back(std::move(a));
+            auto voc = ReadVocFor(objects_, "obs://" + uri.bucket + "/" + xml, size, fixes);
+            if (!voc.ok()) {
+              c.sample = voc.status();
+              batch.push_back(std::move(c));
+              if (batch.size() >= static_cast<size_t>(options_.import_batch)) OA_TRY(flush());
+              continue;
+            }
+            // An XML file without objects (left) labels nothing (spec §3.3).
+            if (!voc->objects.empty()) s.annotations.push_back(interchange::VocAnnotationOf(*voc, ds.type));
           }
         }
         c.sample = std::move(s);
@@ -695,6 +750,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
       progress_to(0.95 * static_cast<double>(done) / static_cast<double>(objects.size() + 1));
     }
     st = flush();
+    fixes.Warn(ingest.report().warnings);
   } else if (IsForeignImportFormat(req.format)) {
     Json detected;
     st = ReadForeignImport(

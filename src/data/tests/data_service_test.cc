@@ -389,13 +389,17 @@ TEST_F(DataServiceTest, PublishSplitsLabeledSamplesPerLabel) {
   EXPECT_EQ(Fresh(d).current_version_id, v->id);
 }
 
+std::string Bmp(int w, int h, int r, int g, int b, unsigned seed);
+
 TEST_F(DataServiceTest, DirectoryImportsFollowTheConventions) {
-  // imageNet folders and x.txt label files.
+  // imageNet folders and x.txt label files; an object that does not decode as an image is
+  // rejected with the reason (MetaValidation, spec §3.3).
   Dataset d = Make(0, "dir");
-  Put("dsin", "dir/cat/1.jpg", "x");
-  Put("dsin", "dir/dog/sub/2.png", "x");
-  Put("dsin", "dir/3.jpg", "x");
+  Put("dsin", "dir/cat/1.jpg", Bmp(8, 8, 200, 0, 0, 1));
+  Put("dsin", "dir/dog/sub/2.png", Bmp(8, 8, 0, 200, 0, 2));
+  Put("dsin", "dir/3.jpg", Bmp(8, 8, 0, 0, 200, 3));
   Put("dsin", "dir/3.txt", "cat\ncute\n");
+  Put("dsin", "dir/broken.jpg", "x");
   Put("dsin", "dir/readme.md", "not an image");
   ImportRequest r;
   r.path = "obs://dsin/dir/";
@@ -403,6 +407,10 @@ TEST_F(DataServiceTest, DirectoryImportsFollowTheConventions) {
   auto rep = service_->Import(d, r);
   ASSERT_TRUE(rep.ok()) << rep.status().message();
   EXPECT_EQ(rep->added, 3);
+  ASSERT_EQ(rep->rejected, 1);
+  EXPECT_EQ(rep->rejected_items[0].where, "broken.jpg");
+  EXPECT_EQ(rep->rejected_items[0].reason.rfind("not a readable image: obs://dsin/dir/broken.jpg: ", 0), 0u)
+      << rep->rejected_items[0].reason;
   std::map<std::string, std::vector<std::string>> got;
   for (const auto& s : All(Fresh(d))) {
     for (const auto& a : s.manifest.annotations) got[s.source].push_back(*a.name);
@@ -426,15 +434,24 @@ TEST_F(DataServiceTest, DirectoryImportsFollowTheConventions) {
   EXPECT_EQ(texts[1].manifest.annotations[1].name, "angry");
   EXPECT_EQ(texts[2].state, SampleState::kUnlabeled);
 
-  // PASCAL VOC pairs.
+  // PASCAL VOC pairs. The XML says 100x80 but the image is 80x60: the image's size wins, and the
+  // polygon reaching past it (55 % of its bounding box inside) is clamped.
   Dataset det = Make(1, "vocdir");
-  Put("dsin", "vocdir/img1.jpg", "x");
+  Put("dsin", "vocdir/img1.jpg", Bmp(80, 60, 10, 10, 10, 4));
   Put("dsin", "vocdir/img1.xml", kVoc);
   r.path = "obs://dsin/vocdir/";
   rep = service_->Import(det, r);
   ASSERT_TRUE(rep.ok()) << rep.status().message();
   EXPECT_EQ(rep->annotated, 1);
+  EXPECT_EQ(rep->warnings, (std::vector<std::string>{
+                               "1 VOC files gave a size other than their image's; the image's was used",
+                               "1 shapes reaching past their image were clamped to it"}));
   EXPECT_EQ(Fresh(det).labels.size(), 2u);
+  auto dets = All(Fresh(det));
+  ASSERT_EQ(dets.size(), 1u);
+  Json labels = dets[0].ToJson()["labels"];
+  ASSERT_EQ(labels.size(), 2u);
+  EXPECT_EQ(labels[1]["property"]["@modelarts:feature"], Json::parse("[[60,10],[80,10],[80,60]]"));
 }
 
 TEST_F(DataServiceTest, ImportRunsAsATaskAndOneAtATime) {
