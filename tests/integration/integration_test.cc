@@ -114,6 +114,8 @@ std::string* ServerTest::admin_token_ = nullptr;
 std::string* ServerTest::project_id_ = nullptr;
 
 // Replaces {name} / {name+} in a route pattern with values.
+std::string Bmp(int w, int h, uint8_t r, uint8_t g, uint8_t b);  // below
+
 std::string Fill(std::string pattern, const std::map<std::string, std::string>& values) {
   std::string out;
   size_t i = 0;
@@ -220,7 +222,7 @@ class MatrixTest : public ServerTest {
     // A dataset with an imported sample, a label and a version, so that the dataset routes are
     // called on things that exist.
     MakeBucket("matrix-data", admin());
-    ASSERT_EQ(PutObject("matrix-data", "in/a.jpg", "not really a jpeg").status, 200);
+    ASSERT_EQ(PutObject("matrix-data", "in/a.jpg", Bmp(8, 8, 1, 2, 3)).status, 200);
     const std::string v2 = "/v2/" + *project_id_ + "/datasets";
     Json ds = {{"dataset_name", "matrix-dataset"},
                {"dataset_type", 0},
