@@ -488,14 +488,20 @@ Result<tasks::TaskInfo> DataServiceImpl::SubmitAutoLabel(const Dataset& ds, cons
   }
   std::string algorithm = body.value("algorithm_type", std::string("fast"));
   if (algorithm != "fast") return InvalidArgument("algorithm_type: only \"fast\" is available");
-  OA_ASSIGN_OR_RETURN(auto existing, ListTasks(ds, kAutoLabelTaskType));
+  return SubmitExclusive(ds, kAutoLabelTaskType, body, caller,
+                         "ModelArts.4387 an intelligent labeling task is already running: ");
+}
+
+Result<tasks::TaskInfo> DataServiceImpl::SubmitExclusive(const Dataset& ds, std::string_view type, const Json& body,
+                                                         const Caller& caller, const std::string& busy) {
+  OA_ASSIGN_OR_RETURN(auto existing, ListTasks(ds, type));
   for (const auto& t : existing) {
     if (t.status == tasks::TaskStatus::kQueued || t.status == tasks::TaskStatus::kRunning) {
-      return FailedPrecondition("ModelArts.4387 an intelligent labeling task is already running: " + t.id);
+      return FailedPrecondition(busy + t.id);
     }
   }
   Json params = {{"project_id", ds.project_id}, {"dataset_id", ds.id}, {"request", body}};
-  return tasks_.Submit(ds.project_id, ds.workspace_id, std::string(kAutoLabelTaskType), params, caller.user_id);
+  return tasks_.Submit(ds.project_id, ds.workspace_id, std::string(type), params, caller.user_id);
 }
 
 Result<std::vector<tasks::TaskInfo>> DataServiceImpl::ListTasks(const Dataset& ds, std::string_view type) {
@@ -518,14 +524,7 @@ Result<tasks::TaskInfo> DataServiceImpl::SubmitImport(const Dataset& ds, const J
   if (!objects_.GetBucket(uri.bucket).ok()) {
     return InvalidArgument("import_path: bucket \"" + uri.bucket + "\" does not exist");
   }
-  OA_ASSIGN_OR_RETURN(auto existing, ListTasks(ds, kImportTaskType));
-  for (const auto& t : existing) {
-    if (t.status == tasks::TaskStatus::kQueued || t.status == tasks::TaskStatus::kRunning) {
-      return FailedPrecondition("ModelArts.4356 Dataset already has running import task " + t.id);
-    }
-  }
-  Json params = {{"project_id", ds.project_id}, {"dataset_id", ds.id}, {"request", body}};
-  return tasks_.Submit(ds.project_id, ds.workspace_id, std::string(kImportTaskType), params, caller.user_id);
+  return SubmitExclusive(ds, kImportTaskType, body, caller, "ModelArts.4356 Dataset already has running import task ");
 }
 
 Result<tasks::TaskInfo> DataServiceImpl::SubmitExport(const Dataset& ds, const Json& body,

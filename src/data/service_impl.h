@@ -97,6 +97,11 @@ class DataServiceImpl final : public DataService {
   // of its recording (WAV files; other formats' lengths are not read, so not checked).
   Status CheckSegmentsFitRecording(const formats::ManifestSample& s, int dataset_type, const std::string& field);
 
+  // Queues a task of `type` for the dataset ({project_id, dataset_id, request: body}) unless one is
+  // queued or running: then kFailedPrecondition `busy` + its id.
+  Result<tasks::TaskInfo> SubmitExclusive(const Dataset& ds, std::string_view type, const Json& body,
+                                          const Caller& caller, const std::string& busy);
+
   // One import per dataset at a time (also guards the invisible key range above visible_no).
   bool TryLockImport(int64_t seq);
   void UnlockImport(int64_t seq);
