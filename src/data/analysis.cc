@@ -212,7 +212,8 @@ Result<tasks::TaskInfo> DataServiceImpl::SubmitAnalysis(const Dataset& ds, const
     return FailedPrecondition("feature analysis is for image classification and object detection datasets");
   }
   Json params = {{"project_id", ds.project_id}, {"dataset_id", ds.id}, {"request", {{"version_id", v.id}}}};
-  return tasks_.Submit(ds.project_id, ds.workspace_id, std::string(kAnalysisTaskType), params, caller.user_id);
+  return tasks_.Submit(ds.project_id, ds.workspace_id, std::string(kAnalysisTaskType), params, caller.user_id,
+                       TaskSubject(ds));
 }
 
 }  // namespace openarts::data

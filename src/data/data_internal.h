@@ -29,6 +29,9 @@ inline int64_t NumberOf(int64_t key) { return key & kNumberMask; }
 std::string SampleIdOf(std::string_view salt, int64_t number);
 std::optional<int64_t> ParseSampleId(std::string_view salt, std::string_view id);
 
+// The tasks::TaskInfo::subject of a dataset's tasks.
+inline std::string TaskSubject(const Dataset& ds) { return "dataset:" + ds.id; }
+
 // ---- objects (objects.cc) ----
 // A whole object; kInvalidArgument beyond `max_bytes`.
 Result<std::string> ReadObject(objstore::ObjectStore& objects, const std::string& uri,

@@ -501,20 +501,17 @@ Result<tasks::TaskInfo> DataServiceImpl::SubmitExclusive(const Dataset& ds, std:
     }
   }
   Json params = {{"project_id", ds.project_id}, {"dataset_id", ds.id}, {"request", body}};
-  return tasks_.Submit(ds.project_id, ds.workspace_id, std::string(type), params, caller.user_id);
+  return tasks_.Submit(ds.project_id, ds.workspace_id, std::string(type), params, caller.user_id,
+                       TaskSubject(ds));
 }
 
 Result<std::vector<tasks::TaskInfo>> DataServiceImpl::ListTasks(const Dataset& ds, std::string_view type) {
   tasks::ListFilter f;
   f.project_id = ds.project_id;
   f.type = std::string(type);
+  f.subject = TaskSubject(ds);
   f.limit = 1000;
-  OA_ASSIGN_OR_RETURN(auto all, tasks_.List(f));
-  std::vector<tasks::TaskInfo> out;
-  for (auto& t : all) {
-    if (t.params.value("dataset_id", "") == ds.id) out.push_back(std::move(t));
-  }
-  return out;
+  return tasks_.List(f);
 }
 
 Result<tasks::TaskInfo> DataServiceImpl::SubmitImport(const Dataset& ds, const Json& body,
@@ -539,7 +536,8 @@ Result<tasks::TaskInfo> DataServiceImpl::SubmitExport(const Dataset& ds, const J
     }
   }
   Json params = {{"project_id", ds.project_id}, {"dataset_id", ds.id}, {"request", body}};
-  return tasks_.Submit(ds.project_id, ds.workspace_id, std::string(kExportTaskType), params, caller.user_id);
+  return tasks_.Submit(ds.project_id, ds.workspace_id, std::string(kExportTaskType), params, caller.user_id,
+                       TaskSubject(ds));
 }
 
 }  // namespace openarts::data

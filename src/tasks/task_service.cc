@@ -122,8 +122,8 @@ class TaskServiceImpl : public TaskService {
   }
 
   Result<TaskInfo> Submit(const std::string& project_id, const std::string& workspace_id,
-                          const std::string& type, const Json& params,
-                          const std::string& created_by) override {
+                          const std::string& type, const Json& params, const std::string& created_by,
+                          const std::string& subject) override {
     if (project_id.empty()) return InvalidArgument("project_id is required");
     {
       std::lock_guard lock(mu_);
@@ -138,6 +138,7 @@ class TaskServiceImpl : public TaskService {
     t.type = type;
     t.status = TaskStatus::kQueued;
     t.params = params.is_null() ? Json::object() : params;
+    t.subject = subject;
     t.created_by = created_by;
     t.create_time = t.update_time = clock_.NowMillis();
     OA_TRY(store::Insert(db_, t).WithContext("saving task"));

@@ -10,7 +10,7 @@ namespace {
 constexpr std::string_view kSelect =
     "SELECT id, project_id, workspace_id, type, status, progress, params, checkpoint, result, "
     "error, created_by, cancel_requested, attempts, create_time, start_time, end_time, "
-    "update_time FROM tasks";
+    "update_time, subject FROM tasks";
 
 meta::Value Str(std::string_view s) { return std::string(s); }
 meta::Value StatusValue(TaskStatus s) { return std::string(TaskStatusName(s)); }
@@ -45,6 +45,7 @@ Result<TaskInfo> FromRow(const meta::Row& row) {
   t.start_time = row.Int(14);
   t.end_time = row.Int(15);
   t.update_time = row.Int(16);
+  t.subject = row.Str(17);
   return t;
 }
 
@@ -76,12 +77,12 @@ Status Insert(meta::Database& db, const TaskInfo& t) {
   auto n = db.Exec(
       "INSERT INTO tasks (id, project_id, workspace_id, type, status, progress, params, "
       "checkpoint, result, error, created_by, cancel_requested, attempts, create_time, "
-      "start_time, end_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-      "$12, $13, $14, $15, $16, $17)",
+      "start_time, end_time, update_time, subject) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+      "$10, $11, $12, $13, $14, $15, $16, $17, $18)",
       {Str(t.id), Str(t.project_id), Str(t.workspace_id), Str(t.type), StatusValue(t.status),
        t.progress, t.params.dump(), Str(t.checkpoint), t.result.is_null() ? "" : t.result.dump(),
        Str(t.error), Str(t.created_by), int64_t{t.cancel_requested ? 1 : 0}, int64_t{t.attempts},
-       t.create_time, t.start_time, t.end_time, t.update_time});
+       t.create_time, t.start_time, t.end_time, t.update_time, Str(t.subject)});
   return n.status();
 }
 
@@ -102,6 +103,7 @@ Result<std::vector<TaskInfo>> List(meta::Database& db, const ListFilter& filter)
   if (filter.project_id) add("project_id", Str(*filter.project_id));
   if (filter.status) add("status", StatusValue(*filter.status));
   if (filter.type) add("type", Str(*filter.type));
+  if (filter.subject) add("subject", Str(*filter.subject));
   if (filter.workspace_ids) {
     if (filter.workspace_ids->empty()) return std::vector<TaskInfo>();
     where += where.empty() ? " WHERE " : " AND ";

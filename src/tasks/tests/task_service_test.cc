@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <atomic>
 #include <filesystem>
 #include <mutex>
@@ -170,6 +172,24 @@ TEST_F(TaskServiceTest, SubmitIsDurableBeforeStart) {
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].Str(0), "Queued");
+}
+
+TEST_F(TaskServiceTest, ListFindsTheTasksOfOneSubject) {
+  auto svc = NewService();
+  svc->Register("noop", [](TaskContext&) -> Result<Json> { return Json(); });
+  auto a = svc->Submit("p1", "0", "noop", Json::object(), "u1", "dataset:a");
+  auto b = svc->Submit("p1", "0", "noop", Json::object(), "u1", "dataset:b");
+  auto a2 = svc->Submit("p1", "0", "noop", Json::object(), "u1", "dataset:a");
+  ASSERT_TRUE(a.ok() && b.ok() && a2.ok());
+  EXPECT_EQ(a->subject, "dataset:a");
+  auto of_a = svc->List({.subject = "dataset:a"});
+  ASSERT_TRUE(of_a.ok());
+  ASSERT_EQ(of_a->size(), 2u);
+  EXPECT_EQ((*of_a)[0].subject, "dataset:a");  // read back from the store
+  std::set<std::string> ids = {(*of_a)[0].id, (*of_a)[1].id};
+  EXPECT_EQ(ids, (std::set<std::string>{a->id, a2->id}));
+  EXPECT_EQ(svc->List({.subject = "dataset:c"})->size(), 0u);
+  EXPECT_EQ(svc->List({})->size(), 3u);
 }
 
 TEST_F(TaskServiceTest, SubmitRejectsUnknownTypeAndMissingProject) {

@@ -37,6 +37,7 @@ struct TaskInfo {
   Json result;             // null until Succeeded
   std::string error;       // set when Failed
   std::string created_by;  // user id
+  std::string subject;     // what the task acts on ("dataset:<id>"), "" for none; filterable
   bool cancel_requested = false;
   int attempts = 0;
   int64_t create_time = 0, start_time = 0, end_time = 0, update_time = 0;  // ms
@@ -72,6 +73,7 @@ struct ListFilter {
   std::optional<std::vector<std::string>> workspace_ids;  // nullopt = all
   std::optional<TaskStatus> status;
   std::optional<std::string> type;
+  std::optional<std::string> subject;  // exact match (indexed)
   int limit = 100;
   int offset = 0;
 };
@@ -89,9 +91,11 @@ class TaskService {
   virtual void Stop() = 0;
 
   // kInvalidArgument for an unregistered type. The task is durable when this returns.
+  // `subject` names what the task acts on ("dataset:<id>") so List can find a resource's tasks
+  // however many the project has.
   virtual Result<TaskInfo> Submit(const std::string& project_id, const std::string& workspace_id,
                                   const std::string& type, const Json& params,
-                                  const std::string& created_by) = 0;
+                                  const std::string& created_by, const std::string& subject = {}) = 0;
   virtual Result<TaskInfo> Get(const std::string& id) = 0;  // kNotFound
   virtual Result<std::vector<TaskInfo>> List(const ListFilter& filter) = 0;  // newest first
   // Queued → Cancelled at once; Running → cancel requested (the handler sees cancelled());
