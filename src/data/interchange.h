@@ -61,6 +61,16 @@ class ForeignWriter {
   // with overlapping entities, a YOLO image that is not in object storage) is left out and
   // counted for Finish's warnings; errors are those of the object store.
   virtual Status Add(const Sample& s) = 0;
+  // A writer that reads a sample's stored line itself (COCO: the VOC objects straight from it,
+  // without building the manifest sample and its JSON) says so; Export then calls AddStored with
+  // the sample's columns only (no manifest annotations, no predictions), its stored line ("" when
+  // it has none) and the dataset's labels, instead of Add.
+  virtual bool ReadsStoredLines() const { return false; }
+  virtual Status AddStored(const Sample& columns, std::string_view stored_line, const LabelMap& labels) {
+    (void)stored_line;
+    (void)labels;
+    return Add(columns);
+  }
   // Writes what is left and returns the URIs of the summary files written (the COCO file, the
   // CSV, the JSONL, YOLO's obj.data, obj.names and image lists — not every image and label file);
   // appends whole-export notes to `warnings`.

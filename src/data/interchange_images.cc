@@ -1,9 +1,12 @@
 // COCO and YOLO imports and exports (interchange.h; docs/datasets.md "COCO", "YOLO").
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <deque>
 #include <unordered_map>
 #include <unordered_set>
+
+#include <simdjson.h>
 
 #include "formats/coco.h"
 #include "formats/yolo.h"
@@ -244,6 +247,69 @@ class CocoExport final : public ForeignWriter {
   CocoExport(objstore::ObjectStore& objects, const Dataset& ds, const ExportRequest& req)
       : objects_(objects), ds_(ds), req_(req) {}
 
+  bool ReadsStoredLines() const override { return true; }
+
+  // The stored line read with simdjson, straight into what COCO needs (size, names, shapes): the
+  // manifest sample and its nlohmann VOC objects are never built. Names are label ids there.
+  Status AddStored(const Sample& s, std::string_view line, const LabelMap& labels) override {
+    namespace dom = simdjson::dom;
+    int64_t w = 0, h = 0;
+    bool labeled = false;
+    std::vector<VocObject> objects;
+    if (!line.empty()) {
+      auto bad = [&](std::string_view what) {
+        return Internal("sample " + s.id + ": stored line: " + std::string(what));
+      };
+      dom::element root;
+      if (parser_.parse(line.data(), line.size()).get(root)) return bad("not JSON");
+      dom::array annotations;
+      if (!root["annotation"].get_array().get(annotations)) {
+        for (dom::element a : annotations) {
+          dom::object voc;
+          if (a["voc"].get_object().get(voc)) continue;
+          if (!labeled) {
+            if (voc["width"].get_int64().get(w) || voc["height"].get_int64().get(h)) return bad("VOC size");
+            labeled = true;
+          }
+          dom::array objs;
+          if (voc["objects"].get_array().get(objs)) return bad("VOC objects");
+          for (dom::element o : objs) {
+            VocObject obj;
+            std::string_view name, kind;
+            dom::object shape;
+            dom::array points;
+            if (o["name"].get_string().get(name) || o["shape"].get_object().get(shape) ||
+                shape["kind"].get_string().get(kind) || shape["points"].get_array().get(points)) {
+              return bad("VOC object");
+            }
+            // Label ids become names; an id whose label is gone stays as it is (as DecodeDoc does).
+            int64_t id = 0;
+            auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+            const Label* l = ec == std::errc() && end == name.data() + name.size() ? labels.ById(id) : nullptr;
+            obj.name = l ? l->name : std::string(name);
+            bool known = false;
+            for (auto k : {VocShapeKind::kBndbox, VocShapeKind::kPolygon, VocShapeKind::kPolyline,
+                           VocShapeKind::kLine, VocShapeKind::kDashed, VocShapeKind::kCircle,
+                           VocShapeKind::kPoint}) {
+              if (formats::VocShapeName(k) == kind) obj.shape.kind = k, known = true;
+            }
+            if (!known) return bad("VOC object of unknown shape \"" + std::string(kind) + "\"");
+            for (dom::element p : points) {
+              dom::array xy;
+              double x = 0, y = 0;
+              if (p.get_array().get(xy) || xy.at(0).get_double().get(x) || xy.at(1).get_double().get(y)) {
+                return bad("VOC point");
+              }
+              obj.shape.points.push_back({x, y});
+            }
+            objects.push_back(std::move(obj));
+          }
+        }
+      }
+    }
+    return AddImage(s, w, h, labeled, objects);
+  }
+
   Status Add(const Sample& s) override {
     // The stored VOC JSON is read directly (not through VocFromJson): only names, shapes and
     // points matter here, and this loop is most of the writer's time.
@@ -283,6 +349,11 @@ class CocoExport final : public ForeignWriter {
     } catch (const std::exception& e) {
       return Internal("sample " + s.id + ": stored VOC annotation: " + e.what());
     }
+    return AddImage(s, w, h, labeled, objects);
+  }
+
+ private:
+  Status AddImage(const Sample& s, int64_t w, int64_t h, bool labeled, const std::vector<VocObject>& objects) {
     if (!labeled) {
       // An unlabeled image: COCO needs its size all the same.
       auto uri = objstore::ParseObsUri(s.source);
@@ -323,6 +394,7 @@ class CocoExport final : public ForeignWriter {
     return Status::Ok();
   }
 
+ public:
   Result<std::vector<std::string>> Finish(std::vector<std::string>& warnings) override {
     // About 140 bytes an annotation: the text is as big as the values it is written from, so it
     // is built in memory and put in one go.
@@ -355,6 +427,7 @@ class CocoExport final : public ForeignWriter {
   std::vector<formats::CocoCategory> categories_;
   std::unordered_map<std::string, int64_t> category_ids_;
   Tally skipped_, unsized_;
+  simdjson::dom::parser parser_;  // reused for every stored line
 };
 
 }  // namespace

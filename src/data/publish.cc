@@ -390,42 +390,53 @@ Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& 
   std::unordered_map<std::string, int> used;
   SpoolFile spool;
   std::string manifest_uri = req.path + ds.name + ".manifest";
-  OA_TRY(ForEachSample(
-      ds,
-      [&](const Sample& s) -> Status {
-        if (foreign) {
-          ++exported;
-          if (progress && ++seen % 1000 == 0) progress(std::min(0.99, static_cast<double>(seen) / static_cast<double>(total)));
-          return foreign->Add(s);
-        }
-        ManifestSample m = s.manifest;
-        std::string original = m.source;
-        m.source = WithScheme(m.source, req.source_type_header);
-        if (req.format == "manifest") {
-          OA_TRY(WriteVocFiles(objects_, m, req.path + "annotations/", req.source_type_header, used));
-          spool.Write(formats::WriteManifestLine(m));
-          spool.Write("\n");
-        } else {
-          // VOC: the image beside its XML, as the directory importer reads them back.
-          auto src = objstore::ParseObsUri(original);
-          if (src.ok()) {
-            std::string base = Basename(src->key);
-            int n = used[base]++;
-            std::string name = n ? StripExt(base) + "_" + std::to_string(n) + base.substr(StripExt(base).size()) : base;
-            OA_TRY(objects_.Copy(src->bucket, src->key, dest.bucket, dest.key + name).status());
-            for (ManifestAnnotation& a : m.annotations) {
-              auto voc = a.extra.find("voc");
-              if (voc == a.extra.end()) continue;
-              OA_ASSIGN_OR_RETURN(auto v, VocFromJson(*voc));
-              OA_TRY(PutString(objects_, req.path + StripExt(name) + ".xml", formats::WriteVoc(v)));
+  if (foreign && foreign->ReadsStoredLines()) {
+    // The writer reads the stored lines itself: no manifest samples are built.
+    OA_TRY(ForEachRow(ds, [&](const Row& r, const Fresh& fresh, const LabelMap& labels) -> Status {
+      Sample s = SampleColumnsFromRow(r, fresh.salt);
+      if (!filter(s)) return Status::Ok();
+      ++exported;
+      if (progress && ++seen % 1000 == 0) progress(std::min(0.99, static_cast<double>(seen) / static_cast<double>(total)));
+      return foreign->AddStored(s, r.IsNull(7) ? std::string_view() : std::string_view(r.Str(7)), labels);
+    }));
+  } else {
+    OA_TRY(ForEachSample(
+        ds,
+        [&](const Sample& s) -> Status {
+          if (foreign) {
+            ++exported;
+            if (progress && ++seen % 1000 == 0) progress(std::min(0.99, static_cast<double>(seen) / static_cast<double>(total)));
+            return foreign->Add(s);
+          }
+          ManifestSample m = s.manifest;
+          std::string original = m.source;
+          m.source = WithScheme(m.source, req.source_type_header);
+          if (req.format == "manifest") {
+            OA_TRY(WriteVocFiles(objects_, m, req.path + "annotations/", req.source_type_header, used));
+            spool.Write(formats::WriteManifestLine(m));
+            spool.Write("\n");
+          } else {
+            // VOC: the image beside its XML, as the directory importer reads them back.
+            auto src = objstore::ParseObsUri(original);
+            if (src.ok()) {
+              std::string base = Basename(src->key);
+              int n = used[base]++;
+              std::string name = n ? StripExt(base) + "_" + std::to_string(n) + base.substr(StripExt(base).size()) : base;
+              OA_TRY(objects_.Copy(src->bucket, src->key, dest.bucket, dest.key + name).status());
+              for (ManifestAnnotation& a : m.annotations) {
+                auto voc = a.extra.find("voc");
+                if (voc == a.extra.end()) continue;
+                OA_ASSIGN_OR_RETURN(auto v, VocFromJson(*voc));
+                OA_TRY(PutString(objects_, req.path + StripExt(name) + ".xml", formats::WriteVoc(v)));
+              }
             }
           }
-        }
-        ++exported;
-        if (progress && ++seen % 1000 == 0) progress(std::min(0.99, static_cast<double>(seen) / static_cast<double>(total)));
-        return Status::Ok();
-      },
-      filter));
+          ++exported;
+          if (progress && ++seen % 1000 == 0) progress(std::min(0.99, static_cast<double>(seen) / static_cast<double>(total)));
+          return Status::Ok();
+        },
+        filter));
+  }
   Json files = Json::array();
   std::vector<std::string> warnings;
   if (foreign) {

@@ -256,8 +256,7 @@ Result<LabelMap> DataServiceImpl::LoadLabels(int64_t seq) {
   return m;
 }
 
-Result<Sample> DataServiceImpl::SampleFromRow(const Row& r, const std::string& salt,
-                                              const LabelMap& labels) {
+Sample DataServiceImpl::SampleColumnsFromRow(const Row& r, const std::string& salt) {
   Sample s;
   s.id = SampleIdOf(salt, NumberOf(r.Int(0)));
   s.state = static_cast<SampleState>(r.Int(1));
@@ -266,6 +265,14 @@ Result<Sample> DataServiceImpl::SampleFromRow(const Row& r, const std::string& s
   if (!r.IsNull(4)) s.hard_coefficient = r.Real(4);
   s.sample_type = static_cast<int>(r.Int(5));
   s.source = r.Str(6);
+  s.create_time = r.Int(9);
+  s.update_time = r.Int(10);
+  return s;
+}
+
+Result<Sample> DataServiceImpl::SampleFromRow(const Row& r, const std::string& salt,
+                                              const LabelMap& labels) {
+  Sample s = SampleColumnsFromRow(r, salt);
   if (!r.IsNull(7)) {
     OA_ASSIGN_OR_RETURN(s.manifest, DecodeDoc(r.Str(7), labels));
   }
@@ -278,8 +285,6 @@ Result<Sample> DataServiceImpl::SampleFromRow(const Row& r, const std::string& s
   if (!r.IsNull(8)) {
     OA_ASSIGN_OR_RETURN(s.predictions, DecodePreds(r.Str(8), labels));
   }
-  s.create_time = r.Int(9);
-  s.update_time = r.Int(10);
   return s;
 }
 
@@ -837,8 +842,8 @@ Status DataServiceImpl::RemoveLabelFromSamples(const Dataset& ds, const std::vec
   return UpdateSamples(ds, updates);
 }
 
-Status DataServiceImpl::ForEachSample(const Dataset& ds, const std::function<Status(const Sample&)>& fn,
-                                      const std::function<bool(const Sample&)>& filter) {
+Status DataServiceImpl::ForEachRow(const Dataset& ds,
+                                   const std::function<Status(const Row&, const Fresh&, const LabelMap&)>& fn) {
   OA_ASSIGN_OR_RETURN(Fresh fresh, FreshOf(ds.seq));
   OA_ASSIGN_OR_RETURN(LabelMap labels, LoadLabels(ds.seq));
   int64_t after = 0;
@@ -848,13 +853,19 @@ Status DataServiceImpl::ForEachSample(const Dataset& ds, const std::function<Sta
                                                  "ORDER BY no LIMIT 2000",
                                              {SampleKey(ds.seq, after), SampleKey(ds.seq, fresh.visible_no)}));
     if (rows.empty()) break;
-    for (const Row& r : rows) {
-      OA_ASSIGN_OR_RETURN(Sample s, SampleFromRow(r, fresh.salt, labels));
-      if (!filter || filter(s)) OA_TRY(fn(s));
-    }
+    for (const Row& r : rows) OA_TRY(fn(r, fresh, labels));
     after = NumberOf(rows.back().Int(0));
   }
   return Status::Ok();
+}
+
+Status DataServiceImpl::ForEachSample(const Dataset& ds, const std::function<Status(const Sample&)>& fn,
+                                      const std::function<bool(const Sample&)>& filter) {
+  return ForEachRow(ds, [&](const Row& r, const Fresh& fresh, const LabelMap& labels) -> Status {
+    OA_ASSIGN_OR_RETURN(Sample s, SampleFromRow(r, fresh.salt, labels));
+    if (!filter || filter(s)) OA_TRY(fn(s));
+    return Status::Ok();
+  });
 }
 
 bool DataServiceImpl::TryLockImport(int64_t seq) {

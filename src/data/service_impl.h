@@ -89,6 +89,12 @@ class DataServiceImpl final : public DataService {
   // Rows → samples (columns: no, state, usage, hard, hard_coefficient, sample_type, source, doc,
   // preds, create_time, update_time).
   Result<Sample> SampleFromRow(const meta::Row& row, const std::string& salt, const LabelMap& labels);
+  // A sample's columns only: no manifest annotations, no predictions (the same row columns).
+  Sample SampleColumnsFromRow(const meta::Row& row, const std::string& salt);
+  // Every visible sample row of a dataset in key order, in pages of 2,000, with the dataset's
+  // salt and labels.
+  Status ForEachRow(const Dataset& ds,
+                    const std::function<Status(const meta::Row&, const Fresh&, const LabelMap&)>& fn);
   // Iterates every visible sample of a dataset in key order, in pages (publish, export).
   Status ForEachSample(const Dataset& ds, const std::function<Status(const Sample&)>& fn,
                        const std::function<bool(const Sample&)>& filter = {});
