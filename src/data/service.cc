@@ -552,7 +552,6 @@ Status DataServiceImpl::UpdateSamples(const Dataset& ds, const std::vector<Sampl
       if (updates[i].annotations.empty()) continue;
       OA_ASSIGN_OR_RETURN(Sample cur, GetSample(ds, updates[i].sample_id));
       formats::ManifestSample next = cur.manifest;
-      next.source = cur.source;
       next.annotations = updates[i].annotations;
       OA_TRY(CheckSegmentsFitRecording(next, ds.type, "samples[" + std::to_string(i) + "]"));
     }

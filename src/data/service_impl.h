@@ -99,9 +99,8 @@ class DataServiceImpl final : public DataService {
   Status ForEachSample(const Dataset& ds, const std::function<Status(const Sample&)>& fn,
                        const std::function<bool(const Sample&)>& filter = {});
 
-  // Speech segmentation: kInvalidArgument "<field>: ..." when a segment of `s` ends after the end
-  // of its recording (WAV files; other formats' lengths are not read, so not checked).
-  Status CheckSegmentsFitRecording(const formats::ManifestSample& s, int dataset_type, const std::string& field);
+  Status CheckSegmentsFitRecording(const formats::ManifestSample& s, int dataset_type,
+                                   const std::string& field) override;
 
   // Queues a task of `type` for the dataset ({project_id, dataset_id, request: body}) unless one is
   // queued or running: then kFailedPrecondition `busy` + its id.

@@ -1206,6 +1206,9 @@ Result<int64_t> TeamsImpl::LabelSamples(const Dataset& ds, const std::string& ta
     OA_ASSIGN_OR_RETURN(Sample cur, data_.GetSample(ds, u.sample_id));
     OA_ASSIGN_OR_RETURN(ManifestSample next, ApplyLabelsUpdate(cur, u, ds.type, f));
     OA_TRY(EncodeSample(next, ds.type, check).status().WithContext(f));
+    if (ds.type == static_cast<int>(AnnotationType::kSpeechSegmentation)) {
+      OA_TRY(data_.CheckSegmentsFitRecording(next, ds.type, f));
+    }
     Pending pd;
     pd.no = own.first;
     if (next.annotations.empty()) {

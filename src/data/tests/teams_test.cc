@@ -653,6 +653,32 @@ TEST_F(TeamsTest, EntitiesAndBoxesAreValidatedAsInManualLabeling) {
   EXPECT_EQ(boxes[0]["property"]["@modelarts:feature"], Json::parse("[[10,10],[90,40]]"));
 }
 
+TEST_F(TeamsTest, SpeechSegmentsMustEndWithinTheRecordingWhenLabeled) {
+  // 1.5 s of 16 kHz mono 16-bit silence.
+  auto le = [](uint32_t v, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += static_cast<char>(v >> (8 * i));
+    return out;
+  };
+  std::string body = "WAVEfmt " + le(16, 4) + le(1, 2) + le(1, 2) + le(16000, 4) + le(32000, 4) + le(2, 2) +
+                     le(16, 2) + "data" + le(48000, 4) + std::string(48000, '\0');
+  StringSource wav("RIFF" + le(static_cast<uint32_t>(body.size()), 4) + body);
+  ASSERT_TRUE(objects_->Put("dsin", "speech/a.wav", wav).ok());
+  Dataset d = Make("speech", "{\"source\":\"s3://dsin/speech/a.wav\"}\n", 202);
+  WorkforceTask t = Task(d, UsualTeam());
+  auto share = Share(d, t, m_);
+  ASSERT_EQ(share.size(), 1u);
+  Actor labeler = share[0].email == "a@x.io" ? a_ : b_;
+  auto segment = [](const char* end) {
+    return Json::array({{{"name", "speaker1"},
+                         {"property", {{"@modelarts:start_time", "00:00:00.500"}, {"@modelarts:end_time", end}}}}});
+  };
+  Status late = Label(d, t, labeler, share[0].sample.id, segment("00:00:01.600"));
+  EXPECT_EQ(late.code(), Code::kInvalidArgument);
+  EXPECT_EQ(late.message(), "samples[0]: a segment ends at 1.600 s, after the end of the recording (1.500 s)");
+  EXPECT_TRUE(Label(d, t, labeler, share[0].sample.id, segment("00:00:01.500")).ok());
+}
+
 TEST_F(TeamsTest, ARestartLosesNothingAndFinishesAnInterruptedAcceptance) {
   Dataset d = Make("ds", TextLines(4));
   Workforce w = UsualTeam();

@@ -310,6 +310,12 @@ class DataService {
   // kFailedPrecondition for a sample that is not an image; kInvalidArgument for a corrupt one.
   virtual Result<std::string> SampleThumbnail(const Dataset& ds, const std::string& sample_id,
                                               int max_side) = 0;
+  // Speech segmentation: kInvalidArgument "<field>: a segment ends at ... after the end of the
+  // recording" when a segment of `s` ends after its WAV recording (read from the object's header;
+  // other formats are not checked). UpdateSamples and imports call it; so does team labeling,
+  // which stores labels elsewhere until they are accepted.
+  virtual Status CheckSegmentsFitRecording(const formats::ManifestSample& s, int dataset_type,
+                                           const std::string& field) = 0;
   // Removes samples (and their labels' counts); sources stay in storage.
   virtual Result<int64_t> DeleteSamples(const Dataset& ds, const std::vector<std::string>& ids) = 0;
 
