@@ -262,11 +262,7 @@ void RegisterDatasetRoutes(RouteTable& t) {
     if (auto h = c.req.Query("hard"); h && !h->empty()) q.hard = *h == "true" || *h == "1";
     q.search = c.req.Query("search").value_or("");
     OA_ASSIGN_OR_RETURN(auto page, c.deps.data->ListSamples(d, q));
-    Json items = Json::array();
-    for (const auto& s : page.samples) items.push_back(s.ToJson());
-    Json out = {{"sample_count", page.total}, {"samples", std::move(items)}};
-    if (!page.next_marker.empty()) out["next_marker"] = page.next_marker;
-    c.Reply(200, out);
+    c.Reply(200, SamplePageJson(page));
     return Status::Ok();
   });
   t.Authed("GET", ann + "/samples/{sample_id}", [](Call& c) -> Status {

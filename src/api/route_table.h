@@ -55,6 +55,18 @@ void WriteJson(http::Response& resp, int status, const Json& body);
 Result<int> QueryInt(const http::Request& req, const std::string& name, int def, int min, int max);
 bool QueryBool(const http::Request& req, const std::string& name);
 
+// The ModelArts shape of a page of samples, {"sample_count", "samples", "next_marker"}: the
+// dataset's listing and a team task's share (any page with `samples` having ToJson(), `total` and
+// `next_marker`).
+template <typename Page>
+Json SamplePageJson(const Page& page) {
+  Json items = Json::array();
+  for (const auto& s : page.samples) items.push_back(s.ToJson());
+  Json out = {{"sample_count", page.total}, {"samples", std::move(items)}};
+  if (!page.next_marker.empty()) out["next_marker"] = page.next_marker;
+  return out;
+}
+
 // If-None-Match: "*", or a comma-separated list of (possibly weak) entity tags (object_handlers.cc).
 bool NoneMatchHits(const std::string& header, const std::string& etag);
 

@@ -225,11 +225,7 @@ void RegisterTasks(RouteTable& t) {
     OA_TRY(c.deps.teams->CheckAccess(d, c.req.Param("workforce_task_id"), who));
     OA_ASSIGN_OR_RETURN(auto q, SampleQueryOf(c));
     OA_ASSIGN_OR_RETURN(auto page, c.deps.teams->ListTaskSamples(d, c.req.Param("workforce_task_id"), who, q));
-    Json items = Json::array();
-    for (const auto& s : page.samples) items.push_back(s.ToJson());
-    Json out = {{"sample_count", page.total}, {"samples", std::move(items)}};
-    if (!page.next_marker.empty()) out["next_marker"] = page.next_marker;
-    c.Reply(200, out);
+    c.Reply(200, SamplePageJson(page));
     return Status::Ok();
   });
   t.Authed("GET", samples + "/{sample_id}", [](Call& c) -> Status {
