@@ -85,22 +85,11 @@ Result<std::string> DataServiceImpl::SampleThumbnail(const Dataset& ds, const st
     return InvalidArgument("sample " + sample_id + ": the image has " + std::to_string(size) +
                            " bytes, more than the 64 MiB a thumbnail is made of");
   }
-  // The header decides (not the name or the content type), before the whole object is read.
-  std::string bytes(std::min<uint64_t>(size, 64 << 10), '\0');
+  std::string bytes(size, '\0');
   OA_ASSIGN_OR_RETURN(size_t n, c.object.reader->ReadAt(0, bytes.data(), bytes.size()));
   bytes.resize(n);
-  if (!imaging::Probe(bytes).ok() && n == size) return not_image();
-  if (n < size) {
-    if (!imaging::Probe(bytes).ok()) {
-      // A header bigger than 64 KiB (EXIF thumbnails) is possible: only refuse what is clearly not
-      // an image format.
-      bool known = bytes.starts_with("\xFF\xD8") || bytes.starts_with("\x89PNG") || bytes.starts_with("BM");
-      if (!known) return not_image();
-    }
-    bytes.resize(size);
-    OA_ASSIGN_OR_RETURN(size_t m, c.object.reader->ReadAt(n, bytes.data() + n, size - n));
-    bytes.resize(n + m);
-  }
+  // The header decides, not the name or the content type.
+  if (!imaging::Probe(bytes).ok()) return not_image();
   auto jpg = imaging::Thumbnail(bytes, max_side);
   if (!jpg.ok()) return InvalidArgument("sample " + sample_id + " (" + c.source + "): " + jpg.status().message());
   std::lock_guard lock(thumbnails_.mu);

@@ -581,6 +581,11 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
       batch.clear();
       return s;
     };
+    // Queues one item, writing a batch when it is full.
+    auto add = [&](Candidate c) -> Status {
+      batch.push_back(std::move(c));
+      return batch.size() >= static_cast<size_t>(options_.import_batch) ? flush() : Status::Ok();
+    };
     MetaFixes fixes;
     size_t done = 0;
     for (const auto& o : objects) {
@@ -603,8 +608,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
           auto probed = interchange::ProbeImage(objects_, uri.bucket, o.key);
           if (!probed.ok()) {
             c.sample = InvalidArgument("not a readable image: " + probed.status().message());
-            batch.push_back(std::move(c));
-            if (batch.size() >= static_cast<size_t>(options_.import_batch)) OA_TRY(flush());
+            OA_TRY(add(std::move(c)));
             continue;
           }
           size = *probed;
@@ -644,8 +648,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
             auto voc = ReadVocFor(objects_, "obs://" + uri.bucket + "/" + xml, size, fixes);
             if (!voc.ok()) {
               c.sample = voc.status();
-              batch.push_back(std::move(c));
-              if (batch.size() >= static_cast<size_t>(options_.import_batch)) OA_TRY(flush());
+              OA_TRY(add(std::move(c)));
               continue;
             }
             // An XML file without objects (left) labels nothing (spec §3.3).
@@ -653,7 +656,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
           }
         }
         c.sample = std::move(s);
-        batch.push_back(std::move(c));
+        OA_TRY(add(std::move(c)));
       } else if (sample_type == 2) {
         if (!IsAudio(o.key)) continue;
         Candidate c;
@@ -668,7 +671,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
           s.annotations.push_back(std::move(a));
         }
         c.sample = std::move(s);
-        batch.push_back(std::move(c));
+        OA_TRY(add(std::move(c)));
       } else if (sample_type == 1) {
         std::string ext = AsciiLower(Extension(o.key));
         if (ext != "txt" || o.key.ends_with("_result.txt")) continue;
@@ -734,8 +737,7 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
             s.annotations.push_back(std::move(a));
           }
           c.sample = std::move(s);
-          batch.push_back(std::move(c));
-          if (batch.size() >= static_cast<size_t>(options_.import_batch)) OA_TRY(flush());
+          OA_TRY(add(std::move(c)));
         }
       } else {
         // Free format (and anything else): every object is a sample.
@@ -744,9 +746,8 @@ Result<ImportReport> DataServiceImpl::Import(const Dataset& ds_in, const ImportR
         ManifestSample s;
         s.source = src;
         c.sample = std::move(s);
-        batch.push_back(std::move(c));
+        OA_TRY(add(std::move(c)));
       }
-      if (batch.size() >= static_cast<size_t>(options_.import_batch)) OA_TRY(flush());
       progress_to(0.95 * static_cast<double>(done) / static_cast<double>(objects.size() + 1));
     }
     st = flush();

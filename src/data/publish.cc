@@ -390,13 +390,16 @@ Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& 
   std::unordered_map<std::string, int> used;
   SpoolFile spool;
   std::string manifest_uri = req.path + ds.name + ".manifest";
+  auto count_one = [&] {  // one more sample exported: the count and the progress
+    ++exported;
+    if (progress && ++seen % 1000 == 0) progress(std::min(0.99, static_cast<double>(seen) / static_cast<double>(total)));
+  };
   if (foreign && foreign->ReadsStoredLines()) {
     // The writer reads the stored lines itself: no manifest samples are built.
     OA_TRY(ForEachRow(ds, [&](const Row& r, const Fresh& fresh, const LabelMap& labels) -> Status {
       Sample s = SampleColumnsFromRow(r, fresh.salt);
       if (!filter(s)) return Status::Ok();
-      ++exported;
-      if (progress && ++seen % 1000 == 0) progress(std::min(0.99, static_cast<double>(seen) / static_cast<double>(total)));
+      count_one();
       return foreign->AddStored(s, r.IsNull(7) ? std::string_view() : std::string_view(r.Str(7)), labels);
     }));
   } else {
@@ -404,8 +407,7 @@ Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& 
         ds,
         [&](const Sample& s) -> Status {
           if (foreign) {
-            ++exported;
-            if (progress && ++seen % 1000 == 0) progress(std::min(0.99, static_cast<double>(seen) / static_cast<double>(total)));
+            count_one();
             return foreign->Add(s);
           }
           ManifestSample m = s.manifest;
@@ -431,8 +433,7 @@ Result<Json> DataServiceImpl::Export(const Dataset& ds_in, const ExportRequest& 
               }
             }
           }
-          ++exported;
-          if (progress && ++seen % 1000 == 0) progress(std::min(0.99, static_cast<double>(seen) / static_cast<double>(total)));
+          count_one();
           return Status::Ok();
         },
         filter));
